@@ -1,0 +1,108 @@
+# Makefile - the one entry point of mlsysbench.
+#
+#   make            build build/mlsysbench (installs nothing)
+#   make deps       install missing Debian packages (apt-get, sudo when not root)
+#   make run        deps + build + the quick suite on the CPU SUT
+#   make test       deps + build + every test (cmocka units and CLI end-to-end)
+#   make test SANITIZE=address,undefined   the same under ASan+UBSan (own build dir)
+#   make test-tsan  loadgen and SUT tests under ThreadSanitizer
+#   make bench      the harness's own cost with the null workload (not a test)
+#   make install    PREFIX=/usr/local
+#
+# Knobs: CC, OPT, SANITIZE, V=1 (show commands), PREFIX, TESTS (test folders to run).
+
+CC       ?= cc
+OPT      ?= -O2
+SANITIZE ?=
+V        ?= 0
+PREFIX   ?= /usr/local
+TESTS    ?= loadgen workloads sut reports harness e2e
+
+comma := ,
+ifeq ($(SANITIZE),)
+BUILD ?= build
+else
+BUILD ?= build/san-$(subst $(comma),-,$(SANITIZE))
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+VERSION = $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
+PKGS    = hwloc json-c
+CFLAGS  = -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wshadow -Wno-unused-parameter \
+          -pthread -MMD -MP -I. $(SANFLAGS) $(shell pkg-config --cflags $(PKGS)) \
+          -DMB_VERSION='"$(VERSION)"' $(EXTRA_CFLAGS)
+LDLIBS  = $(shell pkg-config --libs $(PKGS)) -lcsv -lm -pthread
+LDFLAGS = $(SANFLAGS)
+
+LG_SRC  := $(wildcard loadgen/*.c)
+LIB_SRC := $(wildcard workloads/*.c) $(wildcard sut/*.c) $(wildcard sut/cpu/*.c) \
+           $(wildcard reports/*.c) $(filter-out harness/main.c,$(wildcard harness/*.c))
+LG_OBJ  := $(LG_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_SRC := $(foreach d,$(TESTS),$(wildcard tests/$(d)/test_*.c))
+TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
+BIN     := $(BUILD)/mlsysbench
+
+.PHONY: all deps run test test-run test-tsan bench install clean tests
+all: $(BIN)
+
+deps:
+	$(Q)sh harness/deps.sh
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(BIN) suite quick
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory test-run
+
+tests: $(BIN) $(TEST_BIN)
+
+test-run: $(BIN) $(TEST_BIN)
+	$(Q)MLSB=$(BIN) BUILD=$(BUILD) sh tests/run.sh $(TESTS)
+
+test-tsan: deps
+	$(Q)$(MAKE) --no-print-directory test-run SANITIZE=thread TESTS="loadgen sut"
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh harness/bench.sh $(BIN)
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/mlsysbench $(DESTDIR)$(PREFIX)/lib
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mlsysbench
+	install -m 644 loadgen/loadgen.h $(DESTDIR)$(PREFIX)/include/mlsysbench/loadgen.h
+	install -m 644 $(BUILD)/libloadgen.a $(DESTDIR)$(PREFIX)/lib/libloadgen.a
+
+clean:
+	rm -rf build
+
+$(BUILD)/libloadgen.a: $(LG_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libmlsb.a: $(LIB_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(BUILD)/obj/harness/main.o $(BUILD)/libmlsb.a $(BUILD)/libloadgen.a
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libmlsb.a $(BUILD)/libloadgen.a
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libmlsb.a $(BUILD)/libloadgen.a $(LDFLAGS) $(LDLIBS) -lcmocka
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,135 @@
+/*
+ * workloads/workload.h - the workload interface (prefix wl_).
+ *
+ * A workload is a model with exact shapes, FLOPs and bytes moved per inference, an
+ * fp32 reference implementation, a deterministic sample generator and an accuracy
+ * check. Weights and samples come from one documented seeded generator (wl_rng, see
+ * workloads/rng.h) so every SUT - CPU, CUDA, microcontroller - computes the same model.
+ *
+ * Also two harness-calibration workloads: `null` (no compute, completes at once) and
+ * `delay` (a fixed or exponential service time, --set delay_us=..., delay_dist=...).
+ *
+ * Thread-safety: a wl_model is immutable after wl_open(); wl_infer() may run on many
+ * threads at once, each with its own scratch buffer. wl_params is not thread-safe.
+ * Ownership: wl_open() hands out a model the caller frees with wl_close().
+ */
+#ifndef WL_WORKLOAD_H
+#define WL_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WL_STATUS_MAP(X)                                           \
+  X(OK, 0, "success")                                              \
+  X(EINVAL, -1, "invalid argument")                                \
+  X(ENOMEM, -2, "out of memory")                                   \
+  X(EUNKNOWN, -3, "unknown workload")                              \
+  X(EPARAM, -4, "unknown or invalid workload parameter")
+
+typedef enum {
+#define WL_STATUS_ENUM_(name, value, text) WL_##name = (value),
+  WL_STATUS_MAP(WL_STATUS_ENUM_)
+#undef WL_STATUS_ENUM_
+} wl_status;
+
+const char *wl_strerror(int status);
+
+typedef enum { WL_F32 = 0, WL_I8, WL_U8, WL_I32 } wl_dtype;
+
+const char *wl_dtype_name(wl_dtype t); /* "f32", "i8", "u8", "i32" */
+size_t wl_dtype_size(wl_dtype t);
+
+#define WL_MAX_RANK 4
+typedef struct wl_tensor {
+  wl_dtype dtype;
+  int rank;
+  int dims[WL_MAX_RANK];
+} wl_tensor;
+
+size_t wl_tensor_elems(const wl_tensor *t);
+size_t wl_tensor_bytes(const wl_tensor *t);
+/* "49x10x1 f32" into buf; returns buf. */
+char *wl_tensor_format(const wl_tensor *t, char *buf, size_t len);
+
+/* ---- parameters (--set key=value for the workload) --------------------------- */
+#define WL_MAX_PARAMS 16
+typedef struct wl_params {
+  size_t count;
+  struct {
+    char key[32];
+    char value[64];
+  } items[WL_MAX_PARAMS];
+} wl_params;
+
+void wl_params_init(wl_params *p);
+/* Store key=value. Does not check that a workload knows the key (wl_open does). */
+int wl_params_set(wl_params *p, const char *key, const char *value);
+
+typedef struct wl_param_info {
+  const char *key;
+  const char *default_value;
+  const char *help;
+} wl_param_info;
+
+/* ---- description ---------------------------------------------------------------- */
+typedef struct wl_info {
+  const char *name;          /* "kws" */
+  const char *description;   /* one line */
+  wl_tensor input;
+  wl_tensor output;
+  uint64_t params;           /* learned parameters */
+  uint64_t macs;             /* multiply-accumulates per inference */
+  uint64_t flops;            /* per inference (2 x MACs + elementwise ops) */
+  uint64_t bytes_moved;      /* weights + input + output + activations per inference */
+  uint64_t total_sample_count;        /* samples the generator provides */
+  uint64_t performance_sample_count;  /* default loaded set */
+  uint64_t weight_seed;      /* seed of the deterministic weights */
+  bool compute_free;         /* null workload: a SUT may complete inline */
+} wl_info;
+
+typedef struct wl_model wl_model;
+
+/* Table of every workload: name, description and parameters (for `mlsysbench list`). */
+typedef struct wl_desc {
+  const char *name;
+  const char *description;
+  const wl_param_info *params; /* NULL-key terminated */
+} wl_desc;
+const wl_desc *wl_list(size_t *count);
+
+/*
+ * Open workload `name` with parameters (NULL = defaults). On error returns WL_EUNKNOWN or
+ * WL_EPARAM with "what, key, value, what to do" in err.
+ */
+int wl_open(wl_model **out, const char *name, const wl_params *params, char *err,
+            size_t errlen);
+void wl_close(wl_model *m); /* accepts NULL */
+
+const wl_info *wl_model_info(const wl_model *m);
+
+/* Bytes of per-thread scratch wl_infer needs (activations, RNG state). */
+size_t wl_scratch_bytes(const wl_model *m);
+/* Initialise a scratch buffer for thread `worker` (seeds per-thread state). */
+void wl_scratch_init(const wl_model *m, void *scratch, unsigned worker);
+
+/* Deterministic input for sample `index` (same bytes on every run and platform). */
+void wl_make_sample(const wl_model *m, uint64_t index, void *input);
+
+/* fp32 reference inference of one sample. */
+void wl_infer(const wl_model *m, const void *input, void *output, void *scratch);
+
+/* ---- accuracy ----------------------------------------------------------------- */
+typedef struct wl_accuracy {
+  uint64_t samples;
+  uint64_t top1_agree;   /* argmax equal to the reference's */
+  double max_abs_error;  /* over every output element */
+  uint64_t missing;      /* samples with no response */
+} wl_accuracy;
+
+void wl_accuracy_init(wl_accuracy *a);
+/* Compare one SUT output with the fp32 reference output of the same sample. */
+void wl_accuracy_add(const wl_model *m, wl_accuracy *a, const void *output,
+                     const void *reference);
+
+#endif /* WL_WORKLOAD_H */
