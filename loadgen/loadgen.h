@@ -175,15 +175,16 @@ int lg_config_apply_string(lg_settings *s, const char *where, const char *text,
                            const char *model, lg_config_note_fn note, void *note_ctx,
                            char *err, size_t errlen);
 
-/* Every key loadgen's config accepts, NULL-terminated, with a one-line description
- * (for `mlsysbench list`). */
+/* The i-th key loadgen's config accepts (NULL past the last), with the scenario part
+ * it is looked up under ("*" = the run's own) in *scenario when not NULL; for
+ * `mlsysbench list`. */
 typedef struct lg_key_info {
   const char *name;
   const char *unit;    /* "ms", "percent", "qps", "count", "seed", "bool", "" */
   const char *help;
   bool acted_on;       /* false: accepted and listed as ignored */
 } lg_key_info;
-const lg_key_info *lg_config_keys(void);
+const lg_key_info *lg_config_key(size_t i, const char **scenario);
 
 /* ---- SUT and QSL interfaces ---------------------------------------------------- */
 typedef struct lg_test lg_test;

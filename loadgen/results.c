@@ -1,0 +1,250 @@
+/*
+ * loadgen/results.c - statistics, the headline metric with its confidence interval,
+ * and the validity rules of a finished run (MLPerf results.cc semantics).
+ *
+ * Runs after lg_test_freeze(), outside the timed region: records are stable, so this
+ * may allocate (one array of 8 bytes per sample, reused for every statistic).
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loadgen/lg_internal.h"
+
+#define LG_CONFIDENCE 0.99
+#define LG_BATCHES 20
+#define LG_T_99_19DOF 2.861 /* Student t, two-sided 99 %, 19 degrees of freedom */
+
+static void lg_add_reason(lg_result *r, lg_reason code, const char *fmt, ...) {
+  if (r->reason_count == LG_MAX_REASONS) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->reason_text[r->reason_count], LG_REASON_TEXT, fmt, ap);
+  va_end(ap);
+  r->reasons[r->reason_count++] = code;
+}
+
+static uint64_t lg_max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+static void lg_counts(lg_test *t, lg_result *r) {
+  r->queries_issued = t->queries;
+  r->samples_issued = t->count;
+  for (size_t i = 0; i < t->count; i++) {
+    const lg_record *rec = &t->rec[i];
+    r->last_issue_ns = lg_max_u64(r->last_issue_ns, rec->issued_ns);
+    r->last_scheduled_ns = lg_max_u64(r->last_scheduled_ns, rec->scheduled_ns);
+    if (lg_record_lost(rec)) continue;
+    r->samples_completed++;
+    r->last_completion_ns = lg_max_u64(r->last_completion_ns, rec->completed_ns);
+  }
+  r->samples_lost = r->samples_issued - r->samples_completed;
+  r->duplicate_completions = atomic_load(&t->duplicates);
+  r->unknown_completions = atomic_load(&t->unknown);
+  r->late_completions = atomic_load(&t->late);
+  r->oversized_responses = atomic_load(&t->oversized);
+  if (r->last_completion_ns) {
+    r->samples_per_s = (double)r->samples_completed * 1e9 / (double)r->last_completion_ns;
+    r->queries_per_s = (double)r->queries_issued * 1e9 / (double)r->last_completion_ns;
+  }
+}
+
+/* Per-sample latency (completed - scheduled) of completed samples into buf. */
+static size_t lg_sample_latencies(const lg_test *t, uint64_t *buf) {
+  size_t n = 0;
+  for (size_t i = 0; i < t->count; i++)
+    if (!lg_record_lost(&t->rec[i]))
+      buf[n++] = t->rec[i].completed_ns - t->rec[i].scheduled_ns;
+  return n;
+}
+
+/* MultiStream query latency: last sample of the query done - query start. Queries with
+ * a lost sample are left out (they are counted as lost samples). */
+static size_t lg_query_latencies(const lg_test *t, uint64_t *buf) {
+  size_t spq = (size_t)t->s.multi_stream_samples_per_query, n = 0;
+  for (size_t q = 0; q + spq <= t->count; q += spq) {
+    uint64_t last = 0;
+    bool lost = false;
+    for (size_t i = q; i < q + spq; i++) {
+      lost |= lg_record_lost(&t->rec[i]);
+      last = lg_max_u64(last, t->rec[i].completed_ns);
+    }
+    if (!lost) buf[n++] = last - t->rec[q].scheduled_ns;
+  }
+  return n;
+}
+
+/* Latency metric of SingleStream/MultiStream: the early-stopping estimate when the
+ * check passes, else the plain percentile; CI from order statistics. */
+static void lg_latency_metric(lg_test *t, lg_result *r, uint64_t *sorted, size_t n) {
+  double p = lg_settings_percentile(&t->s);
+  uint64_t tt;
+  r->latency_percentile = p;
+  if (!n) return;
+  r->latency_at_percentile_ns = lg_percentile(sorted, n, p);
+  r->es_min_queries = lg_early_stopping_h(1, p, LG_CONFIDENCE) + 1;
+  bool ok = lg_early_stopping_t(n, p, LG_CONFIDENCE, &tt);
+  r->es_estimate_ns = ok ? sorted[n - tt] : 0;
+  r->early_stopping_met = ok || !t->s.early_stopping;
+  r->metric = ok ? (double)r->es_estimate_ns : (double)r->latency_at_percentile_ns;
+  size_t lo, hi;
+  lg_quantile_ci(n, p, LG_CONFIDENCE, &lo, &hi);
+  r->metric_ci_low = (double)sorted[lo];
+  r->metric_ci_high = (double)sorted[hi];
+  r->metric_ci_method = "distribution-free order-statistic interval of the percentile";
+}
+
+static void lg_server_metric(lg_test *t, lg_result *r, const uint64_t *sorted, size_t n) {
+  double p = t->s.server_target_latency_percentile;
+  uint64_t bound = t->s.server_target_latency_ns, over = 0;
+  r->latency_percentile = p;
+  r->metric = t->s.server_target_qps;
+  if (!n) return;
+  r->latency_at_percentile_ns = lg_percentile(sorted, n, p);
+  r->latency_bound_met = r->latency_at_percentile_ns <= bound;
+  for (size_t i = n; i-- > 0 && sorted[i] > bound;) over++;
+  r->es_overlatency_count = over;
+  r->es_min_queries = lg_early_stopping_h(over, p, LG_CONFIDENCE) + over;
+  r->early_stopping_met = !t->s.early_stopping || r->queries_issued >= r->es_min_queries;
+  if (r->last_scheduled_ns) { /* Poisson count interval of the offered arrival rate */
+    double secs = (double)r->last_scheduled_ns / 1e9, z = 2.5758293035489;
+    double rate = (double)r->samples_issued / secs, half = z * sqrt((double)r->samples_issued) / secs;
+    r->metric_ci_low = rate - half;
+    r->metric_ci_high = rate + half;
+    r->metric_ci_method = "Poisson interval of the offered arrival rate (the metric is the target)";
+  }
+}
+
+/* Offline samples/s with a batch-means interval over consecutive completion batches. */
+static void lg_offline_metric(lg_test *t, lg_result *r, uint64_t *buf) {
+  size_t n = 0;
+  r->metric = r->samples_per_s;
+  for (size_t i = 0; i < t->count; i++)
+    if (!lg_record_lost(&t->rec[i])) buf[n++] = t->rec[i].completed_ns;
+  if (n < LG_BATCHES * 10) return;
+  lg_latency_stats unused;
+  lg_latency_stats_compute(buf, n, &unused); /* sorts the completion times */
+  size_t m = n / LG_BATCHES;
+  double d[LG_BATCHES], mean = 0, var = 0;
+  for (size_t k = 0; k < LG_BATCHES; k++) {
+    uint64_t start = k ? buf[k * m - 1] : 0;
+    d[k] = (double)(buf[(k + 1) * m - 1] - start);
+    mean += d[k] / LG_BATCHES;
+  }
+  for (size_t k = 0; k < LG_BATCHES; k++) var += (d[k] - mean) * (d[k] - mean) / (LG_BATCHES - 1);
+  double half = LG_T_99_19DOF * sqrt(var / LG_BATCHES);
+  r->metric_ci_low = mean + half > 0 ? (double)m * 1e9 / (mean + half) : 0;
+  r->metric_ci_high = mean - half > 0 ? (double)m * 1e9 / (mean - half) : INFINITY;
+  r->metric_ci_method = "batch means over 20 consecutive completion batches (Student t)";
+}
+
+static void lg_metric_names(lg_result *r, const lg_settings *s) {
+  static const char *const names[LG_SCENARIO_COUNT] = {
+      "latency at the target percentile (early-stopping estimate), ns",
+      "query latency at the target percentile (early-stopping estimate), ns",
+      "target QPS (counts only when the latency bound holds)", "samples per second"};
+  static const char *const units[LG_SCENARIO_COUNT] = {"ns", "ns", "qps", "samples/s"};
+  r->metric_name = names[s->scenario];
+  r->metric_unit = units[s->scenario];
+}
+
+static void lg_check_minimums(lg_test *t, lg_result *r) {
+  const lg_settings *s = &t->s;
+  uint64_t min_ns = s->min_duration_ms * 1000000ULL;
+  r->duration_ns = s->scenario == LG_SERVER    ? r->last_scheduled_ns
+                   : s->scenario == LG_OFFLINE ? r->last_completion_ns
+                                               : r->last_issue_ns;
+  r->min_queries_required = s->scenario == LG_OFFLINE ? 1 : s->min_query_count;
+  r->min_samples_required = s->scenario == LG_OFFLINE
+                                ? lg_offline_query_size(s)
+                                : s->min_query_count * lg_settings_samples_per_query(s);
+  r->min_duration_met = r->duration_ns >= min_ns;
+  r->min_queries_met = r->queries_issued >= r->min_queries_required;
+  r->min_samples_met = r->samples_completed >= r->min_samples_required;
+  if (!r->min_duration_met)
+    lg_add_reason(r, LG_REASON_MIN_DURATION, "ran %.3f s, min_duration is %.3f s",
+                  (double)r->duration_ns / 1e9, (double)min_ns / 1e9);
+  if (!r->min_queries_met)
+    lg_add_reason(r, LG_REASON_MIN_QUERIES, "%llu queries, min_query_count is %llu",
+                  (unsigned long long)r->queries_issued,
+                  (unsigned long long)r->min_queries_required);
+  if (!r->min_samples_met)
+    lg_add_reason(r, LG_REASON_MIN_SAMPLES, "%llu samples completed, %llu required",
+                  (unsigned long long)r->samples_completed,
+                  (unsigned long long)r->min_samples_required);
+  bool maxed = (s->max_duration_ms && r->last_issue_ns >= s->max_duration_ms * 1000000ULL) ||
+               (s->max_query_count && r->queries_issued >= s->max_query_count);
+  if (maxed && (!r->min_duration_met || !r->min_queries_met))
+    lg_add_reason(r, LG_REASON_MAX_DURATION, "max_duration %llu ms / max_query_count %llu "
+                  "stopped the run before its minimums",
+                  (unsigned long long)s->max_duration_ms, (unsigned long long)s->max_query_count);
+}
+
+static void lg_check_latency(lg_test *t, lg_result *r) {
+  const lg_settings *s = &t->s;
+  if (s->scenario == LG_SERVER && r->samples_completed && !r->latency_bound_met)
+    lg_add_reason(r, LG_REASON_LATENCY_BOUND, "%.4g th percentile latency %.3f ms > bound %.3f ms",
+                  r->latency_percentile * 100, (double)r->latency_at_percentile_ns / 1e6,
+                  (double)s->server_target_latency_ns / 1e6);
+  if (s->scenario != LG_OFFLINE && !r->early_stopping_met)
+    lg_add_reason(r, LG_REASON_EARLY_STOPPING, "early stopping needs %llu queries, the run "
+                  "has %llu", (unsigned long long)r->es_min_queries,
+                  (unsigned long long)(s->scenario == LG_SERVER ? r->queries_issued
+                                                                : r->query_latency.count
+                                                                      ? r->query_latency.count
+                                                                      : r->latency.count));
+}
+
+static void lg_check_errors(lg_test *t, lg_result *r) {
+  if (r->samples_lost)
+    lg_add_reason(r, LG_REASON_SAMPLES_LOST, "%llu of %llu issued samples never completed "
+                  "(%llu completed)%s", (unsigned long long)r->samples_lost,
+                  (unsigned long long)r->samples_issued, (unsigned long long)r->samples_completed,
+                  t->hung ? "; the SUT stopped completing within drain_timeout" : "");
+  if (r->duplicate_completions || r->unknown_completions)
+    lg_add_reason(r, LG_REASON_SUT_ERRORS, "the SUT completed %llu ids twice and %llu unknown ids",
+                  (unsigned long long)r->duplicate_completions,
+                  (unsigned long long)r->unknown_completions);
+  if (r->oversized_responses)
+    lg_add_reason(r, LG_REASON_RESPONSES, "%llu responses were larger than %zu bytes",
+                  (unsigned long long)r->oversized_responses, t->hooks.response_bytes_max);
+  if (lg_test_stopping(t))
+    lg_add_reason(r, LG_REASON_INTERRUPTED, "interrupted after %llu of the samples completed",
+                  (unsigned long long)r->samples_completed);
+}
+
+int lg_compute_result(lg_test *t) {
+  lg_result *r = &t->result;
+  const lg_settings *s = &t->s;
+  memset(r, 0, sizeof *r);
+  r->scenario = s->scenario;
+  r->mode = s->mode;
+  lg_counts(t, r);
+  lg_metric_names(r, s);
+  uint64_t *buf = malloc((t->count ? t->count : 1) * sizeof *buf);
+  if (!buf) return LG_ENOMEM;
+  for (size_t i = 0; i < t->count; i++)
+    buf[i] = t->rec[i].issued_ns - t->rec[i].scheduled_ns;
+  lg_latency_stats_compute(buf, t->count, &r->issue_delay);
+  size_t n = lg_sample_latencies(t, buf);
+  lg_latency_stats_compute(buf, n, &r->latency);
+  if (s->scenario == LG_SERVER) lg_server_metric(t, r, buf, n);
+  if (s->scenario == LG_SINGLE_STREAM) lg_latency_metric(t, r, buf, n);
+  if (s->scenario == LG_MULTI_STREAM) {
+    n = lg_query_latencies(t, buf);
+    lg_latency_stats_compute(buf, n, &r->query_latency);
+    lg_latency_metric(t, r, buf, n);
+  }
+  if (s->scenario == LG_OFFLINE) {
+    r->early_stopping_met = true;
+    lg_offline_metric(t, r, buf);
+  }
+  free(buf);
+  if (s->mode != LG_MODE_ACCURACY) {
+    lg_check_minimums(t, r);
+    lg_check_latency(t, r);
+  }
+  lg_check_errors(t, r);
+  r->valid = r->reason_count == 0;
+  return LG_OK;
+}
