@@ -153,7 +153,8 @@ typedef enum {
   LG_KEY_IGNORED,     /* a valid MLPerf key that mlsysbench does not act on */
 } lg_key_use;
 
-/* Called once for each entry that matched the model and scenario, in file order.
+/* Called once for each key that an entry set for the model and scenario (the entry
+ * that won the lookup).
  * `where` is "file:line". */
 typedef void (*lg_config_note_fn)(void *ctx, const char *where, const char *key,
                                   const char *value, lg_key_use use);
