@@ -138,6 +138,11 @@ void lg_settings_default(lg_settings *s, lg_scenario scenario);
 /* Check ranges and combinations; on error writes "key: value: why" into err. */
 int lg_settings_validate(const lg_settings *s, char *err, size_t errlen);
 
+/* Field i of *s for reports: its name ("min_duration_ms"), the config key that sets
+ * it ("min_duration") and its value as text. False past the last field. */
+bool lg_settings_field(const lg_settings *s, size_t i, const char **name,
+                       const char **config_key, char *value, size_t len);
+
 /* The percentile the scenario's metric is read at (0.90 SS, 0.99 MS/Server, 0.90 Offline). */
 double lg_settings_percentile(const lg_settings *s);
 

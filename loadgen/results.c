@@ -140,9 +140,8 @@ static void lg_offline_metric(lg_test *t, lg_result *r, uint64_t *buf) {
 
 static void lg_metric_names(lg_result *r, const lg_settings *s) {
   static const char *const names[LG_SCENARIO_COUNT] = {
-      "latency at the target percentile (early-stopping estimate), ns",
-      "query latency at the target percentile (early-stopping estimate), ns",
-      "target QPS (counts only when the latency bound holds)", "samples per second"};
+      "latency, early-stopping estimate", "query latency, early-stopping estimate",
+      "target QPS (valid: bound held)", "samples per second"};
   static const char *const units[LG_SCENARIO_COUNT] = {"ns", "ns", "qps", "samples/s"};
   r->metric_name = names[s->scenario];
   r->metric_unit = units[s->scenario];

@@ -3,6 +3,7 @@
  * Defaults are those of MLPerf LoadGen's test_settings.h (not mlperf.conf's official
  * values, which a user loads with --config mlperf.conf).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "loadgen/lg_internal.h"
@@ -101,4 +102,64 @@ int lg_settings_validate(const lg_settings *s, char *err, size_t errlen) {
   if (!key) return LG_OK;
   lg_fmt(err, errlen, "%s: %g: %s", key, v, why);
   return LG_ECONFIG;
+}
+
+/* ---- a printable view of every field, for reports ------------------------------------ */
+typedef enum { LG_F_U64, LG_F_DOUBLE, LG_F_BOOL } lg_ftype;
+typedef struct lg_field {
+  const char *name;
+  const char *config_key; /* the mlperf.conf key that sets it */
+  lg_ftype type;
+  size_t offset;
+} lg_field;
+
+#define LG_FIELD(f, key, ty) {#f, key, ty, offsetof(lg_settings, f)}
+static const lg_field lg_fields[] = {
+    LG_FIELD(single_stream_expected_latency_ns, "target_latency", LG_F_U64),
+    LG_FIELD(single_stream_target_latency_percentile, "target_latency_percentile", LG_F_DOUBLE),
+    LG_FIELD(multi_stream_expected_latency_ns, "target_latency", LG_F_U64),
+    LG_FIELD(multi_stream_target_latency_percentile, "target_latency_percentile", LG_F_DOUBLE),
+    LG_FIELD(multi_stream_samples_per_query, "samples_per_query", LG_F_U64),
+    LG_FIELD(server_target_qps, "target_qps", LG_F_DOUBLE),
+    LG_FIELD(server_target_latency_ns, "target_latency", LG_F_U64),
+    LG_FIELD(server_target_latency_percentile, "target_latency_percentile", LG_F_DOUBLE),
+    LG_FIELD(server_coalesce_queries, "coalesce_queries", LG_F_BOOL),
+    LG_FIELD(server_max_async_queries, "max_async_queries", LG_F_U64),
+    LG_FIELD(offline_expected_qps, "target_qps", LG_F_DOUBLE),
+    LG_FIELD(min_duration_ms, "min_duration", LG_F_U64),
+    LG_FIELD(max_duration_ms, "max_duration", LG_F_U64),
+    LG_FIELD(min_query_count, "min_query_count", LG_F_U64),
+    LG_FIELD(max_query_count, "max_query_count", LG_F_U64),
+    LG_FIELD(qsl_rng_seed, "qsl_rng_seed", LG_F_U64),
+    LG_FIELD(sample_index_rng_seed, "sample_index_rng_seed", LG_F_U64),
+    LG_FIELD(schedule_rng_seed, "schedule_rng_seed", LG_F_U64),
+    LG_FIELD(accuracy_log_rng_seed, "accuracy_log_rng_seed", LG_F_U64),
+    LG_FIELD(accuracy_log_probability, "accuracy_log_probability", LG_F_DOUBLE),
+    LG_FIELD(accuracy_log_sampling_target, "accuracy_log_sampling_target", LG_F_U64),
+    LG_FIELD(print_timestamps, "print_timestamps", LG_F_BOOL),
+    LG_FIELD(performance_issue_unique, "performance_issue_unique", LG_F_BOOL),
+    LG_FIELD(performance_issue_same, "performance_issue_same", LG_F_BOOL),
+    LG_FIELD(performance_issue_same_index, "performance_issue_same_index", LG_F_U64),
+    LG_FIELD(performance_sample_count_override, "performance_sample_count_override", LG_F_U64),
+    LG_FIELD(accuracy_sample_count_override, "accuracy_sample_count_override", LG_F_U64),
+    LG_FIELD(drain_timeout_ms, "drain_timeout", LG_F_U64),
+    LG_FIELD(early_stopping, "early_stopping", LG_F_BOOL),
+    LG_FIELD(find_peak_probe_ms, "find_peak_probe_duration", LG_F_U64),
+    LG_FIELD(find_peak_precision, "find_peak_precision", LG_F_DOUBLE),
+};
+
+bool lg_settings_field(const lg_settings *s, size_t i, const char **name,
+                       const char **config_key, char *value, size_t len) {
+  if (i >= sizeof lg_fields / sizeof lg_fields[0]) return false;
+  const lg_field *f = &lg_fields[i];
+  const char *p = (const char *)s + f->offset;
+  *name = f->name;
+  if (config_key) *config_key = f->config_key;
+  if (f->type == LG_F_U64)
+    lg_fmt(value, len, "%llu", (unsigned long long)*(const uint64_t *)(const void *)p);
+  else if (f->type == LG_F_DOUBLE)
+    lg_fmt(value, len, "%.17g", *(const double *)(const void *)p);
+  else
+    lg_fmt(value, len, "%s", *(const bool *)p ? "true" : "false");
+  return true;
 }

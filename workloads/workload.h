@@ -86,6 +86,7 @@ typedef struct wl_info {
   uint64_t performance_sample_count;  /* default loaded set */
   uint64_t weight_seed;      /* seed of the deterministic weights */
   bool compute_free;         /* null workload: a SUT may complete inline */
+  uint64_t sample_seed;      /* seed of the deterministic samples (0 if none) */
 } wl_info;
 
 typedef struct wl_model wl_model;
@@ -108,7 +109,8 @@ void wl_close(wl_model *m); /* accepts NULL */
 
 const wl_info *wl_model_info(const wl_model *m);
 
-/* Bytes of per-thread scratch wl_infer needs (activations, RNG state). */
+/* Bytes of per-thread scratch wl_infer needs (activations, RNG state). May be 0 (then
+ * scratch may be NULL); otherwise pass a buffer aligned like malloc's. */
 size_t wl_scratch_bytes(const wl_model *m);
 /* Initialise a scratch buffer for thread `worker` (seeds per-thread state). */
 void wl_scratch_init(const wl_model *m, void *scratch, unsigned worker);
@@ -116,7 +118,8 @@ void wl_scratch_init(const wl_model *m, void *scratch, unsigned worker);
 /* Deterministic input for sample `index` (same bytes on every run and platform). */
 void wl_make_sample(const wl_model *m, uint64_t index, void *input);
 
-/* fp32 reference inference of one sample. */
+/* fp32 reference inference of one sample. input and output are aligned for their
+ * dtype and do not overlap the scratch. Allocates nothing. */
 void wl_infer(const wl_model *m, const void *input, void *output, void *scratch);
 
 /* ---- accuracy ----------------------------------------------------------------- */
@@ -128,7 +131,14 @@ typedef struct wl_accuracy {
 } wl_accuracy;
 
 void wl_accuracy_init(wl_accuracy *a);
-/* Compare one SUT output with the fp32 reference output of the same sample. */
+/*
+ * Compare one SUT output with the fp32 reference output of the same sample.
+ * f32 outputs: top1_agree counts equal argmax (first index on ties; NaN never wins);
+ * max_abs_error is over every element (a NaN on either side makes it infinite).
+ * Other outputs (null, delay) compare byte-wise: top1_agree counts identical outputs,
+ * max_abs_error is the largest byte difference (0 when identical).
+ * output == NULL counts the sample as missing. Not thread-safe on one `a`.
+ */
 void wl_accuracy_add(const wl_model *m, wl_accuracy *a, const void *output,
                      const void *reference);
 

@@ -1,0 +1,187 @@
+/*
+ * harness/cli.c - command-line parsing and the manual pages of `mlsysbench` and
+ * `mlsysbench run`.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/harness.h"
+
+void mb_print_help(FILE *f) {
+  fputs(
+      "NAME\n"
+      "    mlsysbench - MLPerf-style benchmarks of ML systems (CPU, CUDA, microcontrollers)\n"
+      "\n"
+      "SYNOPSIS\n"
+      "    mlsysbench run [--sut SUT] [--workload W] [--scenario S] [OPTIONS]\n"
+      "    mlsysbench suite [quick|FILE]\n"
+      "    mlsysbench list\n"
+      "    mlsysbench --help | --version | COMMAND --help\n"
+      "\n"
+      "DESCRIPTION\n"
+      "    A load generator with MLPerf Inference LoadGen's semantics drives a system under\n"
+      "    test (SUT) through the SingleStream, MultiStream, Server and Offline scenarios and\n"
+      "    writes a run folder: summary.txt, results.json, samples.csv, detail.log (and\n"
+      "    accuracy.json in accuracy mode). Every run states VALID or INVALID with reasons.\n"
+      "\n"
+      "COMMANDS\n"
+      "    run     one test; see `mlsysbench run --help`\n"
+      "    suite   several runs and one summary table; `quick` (the default) runs every\n"
+      "            scenario once on kws with short settings. A suite FILE holds one line of\n"
+      "            `run` arguments per run ('#' starts a comment)\n"
+      "    list    workloads, SUTs, scenarios, and every setting with its default\n"
+      "\n"
+      "EXIT STATUS\n"
+      "    0 VALID (or accuracy run done), 1 error, 2 bad usage or input (nothing ran),\n"
+      "    3 the run finished INVALID (its folder says why), 4 SUT not supported here\n",
+      f);
+}
+
+void mb_print_run_help(FILE *f) {
+  fputs(
+      "NAME\n"
+      "    mlsysbench run - run one MLPerf-style test and write a run folder\n"
+      "\n"
+      "SYNOPSIS\n"
+      "    mlsysbench run [--sut cpu] [--workload kws] [--scenario server] [OPTIONS]\n"
+      "\n"
+      "OPTIONS\n"
+      "    --sut SUT            system under test (default cpu; `mlsysbench list`)\n"
+      "    --workload W         workload (default kws)\n"
+      "    --scenario S         singlestream | multistream | server | offline (default\n"
+      "                         singlestream; MLPerf spellings like SingleStream work too)\n"
+      "    --mode M             performance (default) | accuracy | find-peak (Server)\n"
+      "    --config FILE        an MLPerf config file (mlperf.conf, user.conf), applied in\n"
+      "                         order; may repeat. Unknown keys and bad lines are errors\n"
+      "    --model NAME         model name for config lookups (default: the workload name)\n"
+      "    --set KEY=VALUE      a config key (e.g. min_duration=2000, target_latency=10,\n"
+      "                         *.Server.target_qps=500) or a workload parameter\n"
+      "                         (e.g. delay_us=100); may repeat; applied after --config\n"
+      "    --target-qps Q       Server arrival rate / Offline expected throughput\n"
+      "    --duration-ms MS     min_duration in milliseconds\n"
+      "    --min-queries N      min_query_count\n"
+      "    --threads N          SUT worker threads (default: one per physical core;\n"
+      "                         0 = complete inline on the issuing thread)\n"
+      "    --batch N            samples per worker hand-out in Offline\n"
+      "    --out DIR            the run folder to write (default mlsb-runs/DATE-W-S)\n"
+      "    --quiet              do not print the summary\n"
+      "    -h, --help           this page\n"
+      "\n"
+      "    Precedence: defaults < --config files in order < --set < the flags above.\n"
+      "    Ctrl-C stops issuing, drains, and still writes the folder marked INVALID\n"
+      "    \"interrupted\". Progress is shown on stderr when it is a terminal.\n"
+      "\n"
+      "EXAMPLES\n"
+      "    mlsysbench run --workload kws --scenario server --target-qps 2000\n"
+      "    mlsysbench run --scenario offline --mode accuracy\n"
+      "    mlsysbench run --workload delay --set delay_us=500 --set delay_dist=exponential \\\n"
+      "        --scenario server --target-qps 1000 --threads 1\n"
+      "    mlsysbench run --config mlperf.conf --config user.conf --model resnet50 ...\n",
+      f);
+}
+
+void mb_run_opts_default(mb_run_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->sut = "cpu";
+  o->workload = "kws";
+  o->scenario = LG_SINGLE_STREAM;
+}
+
+/* Parse a whole number; false on junk or overflow. */
+static bool mb_parse_u64(const char *text, uint64_t *out) {
+  char *end;
+  errno = 0;
+  if (!text[0] || text[0] == '-') return false;
+  *out = strtoull(text, &end, 10);
+  return !*end && errno == 0;
+}
+
+static int mb_bad(const char *flag, const char *value, const char *want) {
+  fprintf(stderr, "mlsysbench run: %s '%s': %s\n", flag, value, want);
+  return MB_EXIT_USAGE;
+}
+
+static int mb_add(const char **list, int *n, const char *flag, const char *value) {
+  if (*n == MB_MAX_LIST) return mb_bad(flag, value, "given too many times");
+  list[(*n)++] = value;
+  return MB_EXIT_OK;
+}
+
+enum { OPT_TARGET = 256, OPT_DURATION, OPT_MINQ, OPT_MODEL, OPT_QUIET };
+
+static int mb_parse_one(int c, const char *arg, mb_run_opts *o) {
+  uint64_t u;
+  char *end;
+  switch (c) {
+    case 's': o->sut = arg; return MB_EXIT_OK;
+    case 'w': o->workload = arg; return MB_EXIT_OK;
+    case 'S':
+      return lg_scenario_parse(arg, &o->scenario)
+                 ? mb_bad("--scenario", arg, "use singlestream, multistream, server or offline")
+                 : MB_EXIT_OK;
+    case 'm':
+      o->mode_set = true;
+      return lg_mode_parse(arg, &o->mode)
+                 ? mb_bad("--mode", arg, "use performance, accuracy or find-peak")
+                 : MB_EXIT_OK;
+    case 'c': return mb_add(o->configs, &o->n_configs, "--config", arg);
+    case 'x': return mb_add(o->sets, &o->n_sets, "--set", arg);
+    case 'o': o->out = arg; return MB_EXIT_OK;
+    case OPT_MODEL: o->model = arg; return MB_EXIT_OK;
+    case OPT_QUIET: o->quiet = true; return MB_EXIT_OK;
+    case 't':
+      if (!mb_parse_u64(arg, &u) || u > 4096) return mb_bad("--threads", arg, "want 0..4096");
+      o->threads = (int)u, o->threads_set = true;
+      return MB_EXIT_OK;
+    case 'b':
+      if (!mb_parse_u64(arg, &u) || u < 1 || u > 1 << 20) return mb_bad("--batch", arg, "want 1..1048576");
+      o->batch = (int)u;
+      return MB_EXIT_OK;
+    case OPT_TARGET:
+      o->target_qps = strtod(arg, &end);
+      if (*end || end == arg || !(o->target_qps > 0) || o->target_qps > 1e9)
+        return mb_bad("--target-qps", arg, "want a number > 0");
+      return MB_EXIT_OK;
+    case OPT_DURATION:
+      if (!mb_parse_u64(arg, &o->duration_ms)) return mb_bad("--duration-ms", arg, "want milliseconds");
+      return MB_EXIT_OK;
+    case OPT_MINQ:
+      if (!mb_parse_u64(arg, &o->min_queries) || !o->min_queries)
+        return mb_bad("--min-queries", arg, "want a count >= 1");
+      return MB_EXIT_OK;
+  }
+  fprintf(stderr, "mlsysbench run: see `mlsysbench run --help`\n");
+  return MB_EXIT_USAGE;
+}
+
+int mb_parse_run(int argc, char **argv, mb_run_opts *o, bool *help_shown) {
+  static const struct option opts[] = {
+      {"sut", 1, 0, 's'},       {"workload", 1, 0, 'w'},   {"scenario", 1, 0, 'S'},
+      {"mode", 1, 0, 'm'},      {"config", 1, 0, 'c'},     {"set", 1, 0, 'x'},
+      {"out", 1, 0, 'o'},       {"threads", 1, 0, 't'},    {"batch", 1, 0, 'b'},
+      {"target-qps", 1, 0, OPT_TARGET}, {"duration-ms", 1, 0, OPT_DURATION},
+      {"min-queries", 1, 0, OPT_MINQ},  {"model", 1, 0, OPT_MODEL},
+      {"quiet", 0, 0, OPT_QUIET}, {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
+  *help_shown = false;
+  optind = 1;
+  opterr = 1;
+  for (int c; (c = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
+    if (c == 'h') {
+      mb_print_run_help(stdout);
+      *help_shown = true;
+      return MB_EXIT_OK;
+    }
+    if (c == '?') {
+      fprintf(stderr, "mlsysbench run: see `mlsysbench run --help`\n");
+      return MB_EXIT_USAGE;
+    }
+    int rc = mb_parse_one(c, optarg, o);
+    if (rc) return rc;
+  }
+  if (optind < argc) return mb_bad("argument", argv[optind], "unexpected; flags start with --");
+  o->argc = argc;
+  o->argv = (const char *const *)argv;
+  return MB_EXIT_OK;
+}

@@ -1,0 +1,27 @@
+/*
+ * harness/main.c - the mlsysbench command: dispatches to run, suite and list. The only
+ * place that exits.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/harness.h"
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+      !strcmp(argv[1], "help")) {
+    mb_print_help(argc < 2 ? stderr : stdout);
+    return argc < 2 ? MB_EXIT_USAGE : MB_EXIT_OK;
+  }
+  if (!strcmp(argv[1], "--version")) {
+    printf("mlsysbench %s\n", MB_VERSION);
+    return MB_EXIT_OK;
+  }
+  if (!strcmp(argv[1], "run")) return mb_cmd_run(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "suite")) return mb_cmd_suite(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "list")) return mb_cmd_list(argc - 1, argv + 1);
+  fprintf(stderr, "mlsysbench: unknown command '%s'; commands: run, suite, list "
+          "(see `mlsysbench --help`)\n", argv[1]);
+  return MB_EXIT_USAGE;
+}

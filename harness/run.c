@@ -1,0 +1,415 @@
+/*
+ * harness/run.c - one run: flags + config files -> settings, open the workload and the
+ * SUT, run libloadgen, write the run folder (atomically: a temporary name renamed at the
+ * end), print the summary. Ctrl-C stops issuing; the run drains and is still written,
+ * marked INVALID "interrupted".
+ */
+#include <errno.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/harness.h"
+#include "reports/accuracy.h"
+#include "reports/detail.h"
+#include "reports/runfolder.h"
+#include "reports/samples.h"
+#include "reports/summary.h"
+#include "sut/sut.h"
+#include "workloads/workload.h"
+
+#define MB_MAX_NOTES 256
+
+/* The test a signal handler may stop: the CLI runs one test at a time. */
+static _Atomic(lg_test *) mb_current_test;
+
+static void mb_on_signal(int sig) {
+  lg_test *t = atomic_load(&mb_current_test);
+  if (t) lg_test_request_stop(t);
+  signal(sig, SIG_DFL); /* a second Ctrl-C ends the process at once */
+}
+
+typedef struct mb_note {
+  char where[300], key[200], value[64];
+  lg_key_use use;
+} mb_note;
+
+typedef struct mb_plan {
+  lg_settings settings;
+  wl_params params;
+  mb_note notes[MB_MAX_NOTES];
+  size_t n_notes;
+  mb_setting_source src[MB_MAX_NOTES];
+  size_t n_src;
+  char err[1024];
+} mb_plan;
+
+/* Remember where a config key got its value (the last one wins). */
+static void mb_source(mb_plan *p, const char *key, const char *where) {
+  const char *name = strrchr(key, '.') ? strrchr(key, '.') + 1 : key;
+  size_t i = 0;
+  while (i < p->n_src && strcmp(p->src[i].key, name)) i++;
+  if (i == MB_MAX_NOTES) return;
+  if (i == p->n_src) p->n_src++;
+  snprintf(p->src[i].key, sizeof p->src[i].key, "%s", name);
+  snprintf(p->src[i].where, sizeof p->src[i].where, "%s", where);
+}
+
+static void mb_on_note(void *ctx, const char *where, const char *key, const char *value,
+                       lg_key_use use) {
+  mb_plan *p = ctx;
+  if (p->n_notes < MB_MAX_NOTES) {
+    mb_note *n = &p->notes[p->n_notes++];
+    snprintf(n->where, sizeof n->where, "%s", where);
+    snprintf(n->key, sizeof n->key, "%s", key);
+    snprintf(n->value, sizeof n->value, "%s", value);
+    n->use = use;
+  }
+  if (use == LG_KEY_APPLIED) mb_source(p, key, where);
+}
+
+/* --set: a loadgen key, else a workload parameter. */
+static int mb_apply_set(mb_plan *p, const char *text, const char *model) {
+  int rc = lg_config_apply_string(&p->settings, "--set", text, model, mb_on_note, p,
+                                  p->err, sizeof p->err);
+  if (rc == LG_OK || p->err[0]) return rc;
+  const char *eq = strchr(text, '=');
+  char key[64];
+  snprintf(key, sizeof key, "%.*s", (int)(eq - text), text);
+  if (wl_params_set(&p->params, key, eq + 1) != WL_OK) {
+    snprintf(p->err, sizeof p->err, "--set '%s': too many workload parameters", text);
+    return LG_ECONFIG;
+  }
+  return LG_OK;
+}
+
+/* Settings from defaults, config files, --set and flags, in that order. */
+static int mb_plan_settings(const mb_run_opts *o, mb_plan *p) {
+  const char *model = o->model ? o->model : o->workload;
+  lg_settings *s = &p->settings;
+  lg_settings_default(s, o->scenario);
+  wl_params_init(&p->params);
+  for (int i = 0; i < o->n_configs; i++)
+    if (lg_config_apply_file(s, o->configs[i], model, mb_on_note, p, p->err, sizeof p->err))
+      return MB_EXIT_USAGE;
+  for (int i = 0; i < o->n_sets; i++)
+    if (mb_apply_set(p, o->sets[i], model)) return MB_EXIT_USAGE;
+  if (o->mode_set) s->mode = o->mode;
+  if (o->target_qps > 0) {
+    s->server_target_qps = s->offline_expected_qps = o->target_qps;
+    mb_source(p, "target_qps", "--target-qps");
+  }
+  if (o->duration_ms) s->min_duration_ms = o->duration_ms, mb_source(p, "min_duration", "--duration-ms");
+  if (o->min_queries) s->min_query_count = o->min_queries, mb_source(p, "min_query_count", "--min-queries");
+  if (s->max_duration_ms && s->max_duration_ms < s->min_duration_ms) s->max_duration_ms = 0;
+  if (lg_settings_validate(s, p->err, sizeof p->err)) return MB_EXIT_USAGE;
+  return MB_EXIT_OK;
+}
+
+/* Everything one run holds open. */
+typedef struct mb_run_state {
+  const mb_run_opts *o;
+  mb_plan *plan;
+  wl_model *wl;
+  sut *sut;
+  lg_test *test;
+  rpt_runfolder *rf;
+  rpt_detail *detail;
+  bool progress_shown;
+} mb_run_state;
+
+static void mb_on_log(void *ctx, const char *key, const char *message) {
+  mb_run_state *st = ctx;
+  rpt_detail_log(st->detail, key, message);
+}
+
+static void mb_on_progress(void *ctx, const lg_progress *p) {
+  mb_run_state *st = ctx;
+  st->progress_shown = true;
+  mb_progress(NULL, p);
+}
+
+static int mb_open_parts(mb_run_state *st) {
+  const mb_run_opts *o = st->o;
+  char err[1024] = "";
+  if (wl_open(&st->wl, o->workload, &st->plan->params, err, sizeof err) != WL_OK) {
+    fprintf(stderr, "mlsysbench run: --workload %s: %s\n", o->workload, err);
+    return MB_EXIT_USAGE;
+  }
+  sut_options so;
+  sut_options_default(&so);
+  so.spec = o->sut;
+  so.threads = o->threads_set ? (o->threads == 0 ? -1 : o->threads) : 0;
+  so.batch = o->batch;
+  int rc = sut_open(&st->sut, &so, st->wl, err, sizeof err);
+  if (rc != SUT_OK) {
+    fprintf(stderr, "mlsysbench run: --sut %s: %s\n", o->sut, err[0] ? err : sut_strerror(rc));
+    return rc == SUT_ENOTSUP ? MB_EXIT_NOTSUP : MB_EXIT_USAGE;
+  }
+  return MB_EXIT_OK;
+}
+
+/* mkdir -p: the parent of the run folder may not exist yet. */
+static int mb_mkdirs(const char *path, char *err, size_t errlen) {
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1;; p++) {
+    if (*p && *p != '/') continue;
+    char c = *p;
+    *p = '\0';
+    if (mkdir(buf, 0777) && errno != EEXIST) {
+      snprintf(err, errlen, "%.900s: cannot create folder: %s", buf, strerror(errno));
+      return -1;
+    }
+    if (!(*p = c)) return 0;
+  }
+}
+
+static int mb_open_folder(mb_run_state *st) {
+  char name[256], parent[1024], err[1024];
+  const char *out = st->o->out;
+  if (out) {
+    const char *slash = strrchr(out, '/');
+    snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - out) : 1, slash ? out : ".");
+    if (slash == out) snprintf(parent, sizeof parent, "/");
+    snprintf(name, sizeof name, "%s", slash ? slash + 1 : out);
+  } else {
+    snprintf(parent, sizeof parent, "mlsb-runs");
+    rpt_runfolder_name(name, sizeof name, time(NULL), st->o->workload,
+                       lg_scenario_name(st->plan->settings.scenario));
+  }
+  if (mb_mkdirs(parent, err, sizeof err) ||
+      rpt_runfolder_begin(parent, name, &st->rf, err, sizeof err) ||
+      rpt_runfolder_file(st->rf, "detail.log", name, sizeof name) ||
+      rpt_detail_open(&st->detail, name, err, sizeof err)) {
+    fprintf(stderr, "mlsysbench run: %s\n", err);
+    return MB_EXIT_ERROR;
+  }
+  return MB_EXIT_OK;
+}
+
+static void mb_log_plan(mb_run_state *st) {
+  const mb_plan *p = st->plan;
+  rpt_detail_logf(st->detail, "build", "%s", MB_VERSION);
+  for (size_t i = 0; i < p->n_notes; i++) {
+    const mb_note *n = &p->notes[i];
+    if (n->use == LG_KEY_APPLIED)
+      rpt_detail_log_setting(st->detail, n->key, n->value, n->where);
+    else
+      rpt_detail_logf(st->detail, "config_ignored", "%s: %s = %s (accepted, not acted on)",
+                      n->where, n->key, n->value);
+  }
+}
+
+static int mb_run_test(mb_run_state *st) {
+  lg_sut_ops so;
+  lg_qsl_ops qo;
+  sut_lg_bind(st->sut, &so, &qo);
+  const wl_info *info = wl_model_info(st->wl);
+  lg_hooks hooks = {st, isatty(STDERR_FILENO) && !st->o->quiet ? mb_on_progress : NULL,
+                    mb_on_log,
+                    st->plan->settings.mode == LG_MODE_ACCURACY ? wl_tensor_bytes(&info->output) : 0};
+  int rc = lg_test_init(&st->test, &st->plan->settings, &so, st->sut, &qo, st->sut, &hooks);
+  if (rc) {
+    fprintf(stderr, "mlsysbench run: %s\n", lg_test_error(st->test));
+    return MB_EXIT_USAGE;
+  }
+  atomic_store(&mb_current_test, st->test);
+  void (*old_int)(int) = signal(SIGINT, mb_on_signal);
+  void (*old_term)(int) = signal(SIGTERM, mb_on_signal);
+  rc = lg_test_run(st->test);
+  signal(SIGINT, old_int);
+  signal(SIGTERM, old_term);
+  atomic_store(&mb_current_test, NULL);
+  if (st->progress_shown) fputc('\n', stderr);
+  if (rc) {
+    fprintf(stderr, "mlsysbench run: the test could not run: %s\n", lg_test_error(st->test));
+    return MB_EXIT_ERROR;
+  }
+  return MB_EXIT_OK;
+}
+
+/* ---- run folder contents ---------------------------------------------------------- */
+static void mb_sample_row(void *ctx, size_t i, rpt_sample *out) {
+  const lg_record *rec = ctx;
+  out->scheduled_ns = rec[i].scheduled_ns;
+  out->issued_ns = rec[i].issued_ns;
+  out->completed_ns = rec[i].completed_ns;
+  out->sample_index = rec[i].sample_index;
+  out->lost = lg_record_lost(&rec[i]);
+}
+
+/* Index of the largest of n floats. */
+static uint32_t mb_argmax(const float *v, size_t n) {
+  uint32_t best = 0;
+  for (size_t i = 1; i < n; i++)
+    if (v[i] > v[best]) best = (uint32_t)i;
+  return best;
+}
+
+typedef struct mb_acc_ctx {
+  rpt_accuracy_sample *rows;
+} mb_acc_ctx;
+
+static void mb_acc_row(void *ctx, size_t i, rpt_accuracy_sample *out) {
+  *out = ((mb_acc_ctx *)ctx)->rows[i];
+}
+
+/* Compare every response with the fp32 reference of the same sample. */
+static int mb_write_accuracy(mb_run_state *st, rpt_results *res) {
+  const wl_info *info = wl_model_info(st->wl);
+  size_t n, in_b = wl_tensor_bytes(&info->input), out_b = wl_tensor_bytes(&info->output);
+  const lg_record *rec = lg_test_records(st->test, &n);
+  void *in = malloc(in_b), *ref = malloc(out_b), *scratch = malloc(wl_scratch_bytes(st->wl) + 1);
+  mb_acc_ctx ac = {calloc(n ? n : 1, sizeof *ac.rows)};
+  int rc = MB_EXIT_ERROR;
+  if (!in || !ref || !scratch || !ac.rows) goto out;
+  wl_scratch_init(st->wl, scratch, 0);
+  bool f32 = info->output.dtype == WL_F32;
+  for (size_t i = 0; i < n; i++) {
+    size_t size = 0;
+    const void *got = lg_test_response(st->test, i, &size);
+    rpt_accuracy_sample *row = &ac.rows[i];
+    row->sample_index = rec[i].sample_index;
+    row->missing = !got || size != out_b;
+    if (row->missing) continue;
+    wl_make_sample(st->wl, rec[i].sample_index, in);
+    wl_infer(st->wl, in, ref, scratch);
+    wl_accuracy one;
+    wl_accuracy_init(&one);
+    wl_accuracy_add(st->wl, &one, got, ref);
+    row->max_abs_error = one.max_abs_error;
+    row->has_top1 = f32 && wl_tensor_elems(&info->output) > 1;
+    if (row->has_top1) {
+      row->sut_top1 = mb_argmax(got, wl_tensor_elems(&info->output));
+      row->ref_top1 = mb_argmax(ref, wl_tensor_elems(&info->output));
+    }
+  }
+  char path[1200], err[1024];
+  rpt_accuracy_summarize(n, mb_acc_row, &ac, &res->accuracy);
+  rpt_runfolder_file(st->rf, "accuracy.json", path, sizeof path);
+  if (rpt_accuracy_write(path, &res->accuracy, n, mb_acc_row, &ac, err, sizeof err)) {
+    fprintf(stderr, "mlsysbench run: %s\n", err);
+    goto out;
+  }
+  rc = MB_EXIT_OK;
+out:
+  free(in), free(ref), free(scratch), free(ac.rows);
+  return rc;
+}
+
+static void mb_describe_parts(mb_run_state *st, rpt_results *r) {
+  const wl_info *w = wl_model_info(st->wl);
+  char buf[128];
+  rpt_set_string(&r->build.git_describe, MB_VERSION);
+  rpt_set_string(&r->build.tool_version, MB_VERSION);
+  rpt_results_set_created(r, time(NULL));
+  rpt_results_set_command(r, st->o->argc, st->o->argv);
+  rpt_set_string(&r->workload.name, w->name);
+  rpt_set_string(&r->workload.description, w->description);
+  rpt_set_string(&r->workload.input_shape, wl_tensor_format(&w->input, buf, sizeof buf));
+  rpt_set_string(&r->workload.output_shape, wl_tensor_format(&w->output, buf, sizeof buf));
+  for (size_t i = 0; i < st->plan->params.count; i++)
+    rpt_results_add_param(r, st->plan->params.items[i].key, st->plan->params.items[i].value);
+  r->workload.macs = rpt_u64(w->macs);
+  r->workload.flops = rpt_u64(w->flops);
+  r->workload.bytes_moved = rpt_u64(w->bytes_moved);
+  r->workload.weight_seed = rpt_u64(w->weight_seed);
+  sut_info *si = calloc(1, sizeof *si);
+  if (si) {
+    sut_describe(st->sut, si);
+    rpt_set_string(&r->sut.name, si->name);
+    rpt_set_string(&r->sut.device, si->device);
+    r->sut.threads = rpt_u64((uint64_t)si->threads);
+    r->sut.batch = rpt_u64((uint64_t)si->batch);
+    r->sut.inline_completion = rpt_bool(si->inline_completion);
+    rpt_set_string(&r->sut.pinning, si->pinning);
+    for (int i = 0; i < si->threads && i < SUT_MAX_WORKERS; i++)
+      rpt_results_add_worker_cpus(r, si->worker_cpus[i]);
+    free(si);
+  }
+  mb_host_describe(&r->host);
+}
+
+static int mb_write_folder(mb_run_state *st, mb_run_outcome *out) {
+  rpt_results *r = &out->results;
+  char path[1200], err[1024];
+  size_t n;
+  mb_fill_result(r, st->test, st->plan->src, st->plan->n_src);
+  const lg_record *rec = lg_test_records(st->test, &n);
+  if (st->plan->settings.mode == LG_MODE_ACCURACY && mb_write_accuracy(st, r)) return MB_EXIT_ERROR;
+  int rc = rpt_runfolder_file(st->rf, "samples.csv", path, sizeof path);
+  if (!rc) rc = rpt_samples_write(path, n, mb_sample_row, (void *)rec, err, sizeof err);
+  if (!rc) rc = rpt_runfolder_file(st->rf, "results.json", path, sizeof path);
+  if (!rc) rc = rpt_results_write_json(path, r, err, sizeof err);
+  if (!rc) rc = rpt_runfolder_file(st->rf, "summary.txt", path, sizeof path);
+  if (!rc) rc = rpt_summary_write_file(path, r, err, sizeof err);
+  if (!rc) rc = rpt_detail_close(st->detail);
+  st->detail = NULL;
+  if (!rc) rc = rpt_runfolder_commit(st->rf, err, sizeof err);
+  if (rc) {
+    fprintf(stderr, "mlsysbench run: writing the run folder: %s\n", err);
+    return MB_EXIT_ERROR;
+  }
+  snprintf(out->folder, sizeof out->folder, "%s", rpt_runfolder_path(st->rf));
+  const lg_result *lr = lg_test_result(st->test);
+  bool ok = lr->valid || (lr->mode == LG_MODE_ACCURACY && !lr->samples_lost);
+  return ok ? MB_EXIT_OK : MB_EXIT_INVALID;
+}
+
+static void mb_close_parts(mb_run_state *st) {
+  sut_close(st->sut); /* joins the workers: nothing completes into the test after this */
+  lg_test_destroy(st->test);
+  wl_close(st->wl);
+  rpt_detail_close(st->detail);
+  if (st->rf) {
+    rpt_runfolder_abort(st->rf, NULL, 0);
+    rpt_runfolder_destroy(st->rf);
+  }
+}
+
+int mb_run(const mb_run_opts *o, mb_run_outcome *out) {
+  memset(out, 0, sizeof *out);
+  rpt_results_init(&out->results);
+  mb_plan *plan = calloc(1, sizeof *plan);
+  mb_run_state st = {o, plan, NULL, NULL, NULL, NULL, NULL, false};
+  if (!plan) return out->exit_code = MB_EXIT_ERROR;
+  int rc = mb_plan_settings(o, plan);
+  if (rc) fprintf(stderr, "mlsysbench run: %s\n", plan->err);
+  if (!rc) rc = mb_open_parts(&st);
+  if (!rc) rc = mb_open_folder(&st);
+  if (!rc) mb_log_plan(&st);
+  if (!rc) rc = mb_run_test(&st);
+  if (!rc) {
+    mb_describe_parts(&st, &out->results);
+    /* stop the SUT before reading records: no completion may race the report */
+    sut_close(st.sut);
+    st.sut = NULL;
+    rc = mb_write_folder(&st, out);
+  }
+  mb_close_parts(&st);
+  free(plan);
+  return out->exit_code = rc;
+}
+
+void mb_outcome_destroy(mb_run_outcome *out) { rpt_results_destroy(&out->results); }
+
+int mb_cmd_run(int argc, char **argv) {
+  mb_run_opts o;
+  bool help;
+  mb_run_opts_default(&o);
+  int rc = mb_parse_run(argc, argv, &o, &help);
+  if (rc || help) return rc;
+  mb_run_outcome out;
+  rc = mb_run(&o, &out);
+  if (out.folder[0]) {
+    if (!o.quiet) rpt_summary_write(stdout, &out.results);
+    printf("run folder: %s\n", out.folder);
+  }
+  mb_outcome_destroy(&out);
+  return rc;
+}
