@@ -1,0 +1,355 @@
+/*
+ * reports/summary.c - renders summary.txt (MLPerf-like, plus what MLPerf leaves out)
+ * and the one-line-per-run table from an rpt_results.
+ */
+#include "reports/summary.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "reports/internal.h"
+
+#define RULE "================================================"
+#define WIDTH 36 /* label column of the aligned sections */
+
+/* ---- formatting helpers --------------------------------------------------------------- */
+static const char *or_unknown(const char *s) { return s ? s : "unavailable"; }
+
+/* A double as a reader wants it: integers without decimals, others with 3 (or 6
+ * significant digits when small). */
+static const char *num(char *buf, size_t len, double v) {
+  if (!isfinite(v))
+    snprintf(buf, len, "unavailable");
+  else if (v == floor(v) && fabs(v) < 1e15)
+    snprintf(buf, len, "%.0f", v);
+  else if (fabs(v) >= 1)
+    snprintf(buf, len, "%.3f", v);
+  else
+    snprintf(buf, len, "%.6g", v);
+  return buf;
+}
+
+static void section(FILE *f, const char *title) {
+  fprintf(f, "\n%s\n%s\n%s\n", RULE, title, RULE);
+}
+
+/* "label<pad>: value" with the label column WIDTH wide. */
+static void aligned(FILE *f, const char *label, const char *fmt, ...) RPT__PRINTF(3, 4);
+
+static void aligned(FILE *f, const char *label, const char *fmt, ...) {
+  va_list ap;
+  fprintf(f, "%-*s: ", WIDTH, label);
+  va_start(ap, fmt);
+  vfprintf(f, fmt, ap);
+  va_end(ap);
+  fputc('\n', f);
+}
+
+static void aligned_u64(FILE *f, const char *label, rpt_opt_u64 v) {
+  if (v.set) aligned(f, label, "%" PRIu64, v.v);
+}
+
+static void aligned_f64(FILE *f, const char *label, rpt_opt_f64 v) {
+  char b[48];
+  if (v.set) aligned(f, label, "%s", num(b, sizeof b, v.v));
+}
+
+/* ---- the top block: identity, metric, validity --------------------------------------- */
+static void write_metric(FILE *f, const rpt_metric *m) {
+  char v[48], lo[48], hi[48];
+  if (!m->value.set) return;
+  fprintf(f, "%s : %s\n", m->name ? m->name : "Metric", num(v, sizeof v, m->value.v));
+  if (m->ci_low.set && m->ci_high.set)
+    fprintf(f, "  99%% confidence interval : [%s, %s] %s (%s)\n", num(lo, sizeof lo, m->ci_low.v),
+            num(hi, sizeof hi, m->ci_high.v), m->unit ? m->unit : "",
+            m->ci_method ? m->ci_method : "method not stated");
+  else
+    fprintf(f, "  99%% confidence interval : unavailable\n");
+}
+
+static void check_line(FILE *f, const char *label, rpt_opt_bool v) {
+  if (v.set) fprintf(f, "  %s : %s\n", label, v.v ? "Yes" : "NO");
+}
+
+static void write_validity(FILE *f, const rpt_run_result *res) {
+  const rpt_checks *c = &res->checks;
+  if (!res->valid.set) {
+    fprintf(f, "Result is : not judged (%s mode)\n", or_unknown(res->mode));
+    return;
+  }
+  fprintf(f, "Result is : %s\n", res->valid.v ? "VALID" : "INVALID");
+  check_line(f, "Min duration satisfied", c->min_duration_met);
+  check_line(f, "Min queries satisfied", c->min_queries_met);
+  check_line(f, "Min samples satisfied", c->min_samples_met);
+  check_line(f, "Latency bound satisfied", c->latency_bound_met);
+  check_line(f, "Early stopping satisfied", c->early_stopping_met);
+  if (c->percentile.set && c->latency_at_percentile_ns.set)
+    fprintf(f, "  Latency at the %gth percentile (ns) : %" PRIu64 "\n", c->percentile.v * 100,
+            c->latency_at_percentile_ns.v);
+  if (res->reasons.count > 0) fprintf(f, "INVALID because:\n");
+  for (size_t i = 0; i < res->reasons.count; i++) {
+    const rpt_reason *why = &res->reasons.items[i];
+    fprintf(f, "  * %s [%s]\n", why->text ? why->text : why->code, why->code);
+  }
+}
+
+static void write_early_stopping(FILE *f, const rpt_run_result *res) {
+  const rpt_early_stopping *es = &res->early_stopping;
+  rpt_opt_bool met = res->checks.early_stopping_met;
+  if (!es->overlatency_count.set && !es->min_queries.set && !es->estimate_ns.set && !met.set)
+    return;
+  fprintf(f, "Early Stopping Result:\n");
+  if (met.set) fprintf(f, " * Run %s.\n", met.v ? "successful" : "unsuccessful");
+  if (es->overlatency_count.set)
+    fprintf(f, " * Queries over the latency bound : %" PRIu64 "\n", es->overlatency_count.v);
+  if (es->min_queries.set)
+    fprintf(f, " * Queries needed for the check to pass : %" PRIu64 " (issued %" PRIu64 ")\n",
+            es->min_queries.v, res->counts.queries_issued);
+  if (es->estimate_ns.set) {
+    if (res->checks.percentile.set)
+      fprintf(f, " * Early stopping %gth percentile estimate (ns) : %" PRIu64 "\n",
+              res->checks.percentile.v * 100, es->estimate_ns.v);
+    else
+      fprintf(f, " * Early stopping percentile estimate (ns) : %" PRIu64 "\n", es->estimate_ns.v);
+  }
+}
+
+static void write_top(FILE *f, const rpt_results *r) {
+  fprintf(f, "%s\nmlsysbench Results Summary\n%s\n", RULE, RULE);
+  fprintf(f, "SUT name : %s\n", or_unknown(r->sut.name));
+  fprintf(f, "Workload : %s\n", or_unknown(r->workload.name));
+  fprintf(f, "Scenario : %s\n", or_unknown(r->result.scenario));
+  fprintf(f, "Mode     : %s\n", or_unknown(r->result.mode));
+  write_metric(f, &r->result.metric);
+  write_validity(f, &r->result);
+  write_early_stopping(f, &r->result);
+}
+
+/* ---- additional stats -------------------------------------------------------------- */
+static void write_counts(FILE *f, const rpt_run_result *res) {
+  const rpt_counts *c = &res->counts;
+  aligned_f64(f, "Completed samples per second", res->samples_per_s);
+  aligned_f64(f, "Completed queries per second", res->queries_per_s);
+  aligned(f, "Queries issued", "%" PRIu64, c->queries_issued);
+  aligned(f, "Samples issued", "%" PRIu64, c->samples_issued);
+  aligned(f, "Samples completed", "%" PRIu64, c->samples_completed);
+  aligned(f, "Samples lost", "%" PRIu64, c->samples_lost);
+  aligned(f, "Duplicate completions", "%" PRIu64, c->duplicate_completions);
+  aligned(f, "Unknown completions", "%" PRIu64, c->unknown_completions);
+  aligned(f, "Late completions", "%" PRIu64, c->late_completions);
+  aligned(f, "Oversized responses", "%" PRIu64, c->oversized_responses);
+  aligned_u64(f, "Duration (ns)", res->durations.duration_ns);
+}
+
+/* Min/max/mean and percentiles; `what` is "latency" or "query latency". */
+static void write_latency(FILE *f, const char *what, const rpt_latency *l) {
+  char label[64], b[48];
+  static const double pct[] = {50, 90, 95, 97, 99, 99.9};
+  const uint64_t val[] = {l->p50_ns, l->p90_ns, l->p95_ns, l->p97_ns, l->p99_ns, l->p999_ns};
+  if (!l->present) return;
+  fputc('\n', f);
+  snprintf(label, sizeof label, "Min %s (ns)", what);
+  aligned(f, label, "%" PRIu64, l->min_ns);
+  snprintf(label, sizeof label, "Max %s (ns)", what);
+  aligned(f, label, "%" PRIu64, l->max_ns);
+  snprintf(label, sizeof label, "Mean %s (ns)", what);
+  aligned(f, label, "%s", num(b, sizeof b, l->mean_ns));
+  for (size_t i = 0; i < sizeof pct / sizeof pct[0]; i++) {
+    snprintf(label, sizeof label, "%.2f percentile %s (ns)", pct[i], what);
+    aligned(f, label, "%" PRIu64, val[i]);
+  }
+}
+
+/* Server only: how late the load generator issued against the schedule. */
+static void write_issue_delay(FILE *f, const rpt_run_result *res) {
+  const rpt_latency *d = &res->issue_delay;
+  if (res->scenario == NULL || strcmp(res->scenario, "Server") != 0) return;
+  fputc('\n', f);
+  if (!d->present) {
+    aligned(f, "Issue delay (ns)", "unavailable");
+    return;
+  }
+  aligned(f, "Issue delay p50 (ns)", "%" PRIu64, d->p50_ns);
+  aligned(f, "Issue delay p99 (ns)", "%" PRIu64, d->p99_ns);
+  aligned(f, "Issue delay max (ns)", "%" PRIu64, d->max_ns);
+}
+
+static void write_find_peak(FILE *f, const rpt_find_peak *p) {
+  char b[48];
+  if (!p->peak_qps.set && p->probes.count == 0) return;
+  fputc('\n', f);
+  aligned(f, "Peak QPS", "%s", p->peak_qps.set ? num(b, sizeof b, p->peak_qps.v) : "none found");
+  fprintf(f, "%14s %-8s %16s %12s\n", "target_qps", "result", "p99_ns", "duration_ms");
+  for (size_t i = 0; i < p->probes.count; i++) {
+    const rpt_probe *q = &p->probes.items[i];
+    fprintf(f, "%14s %-8s %16" PRIu64 " %12" PRIu64 "\n", num(b, sizeof b, q->target_qps),
+            q->valid ? "VALID" : "INVALID", q->p99_ns, q->duration_ms);
+  }
+}
+
+static void write_stats(FILE *f, const rpt_run_result *res) {
+  section(f, "Additional Stats");
+  write_counts(f, res);
+  write_latency(f, "latency", &res->latency);
+  write_latency(f, "query latency", &res->query_latency);
+  write_issue_delay(f, res);
+  write_find_peak(f, &res->find_peak);
+}
+
+static void write_accuracy(FILE *f, const rpt_accuracy *a) {
+  if (!a->present) return;
+  section(f, "Accuracy");
+  aligned(f, "Samples checked", "%" PRIu64, a->samples);
+  aligned_f64(f, "Top-1 agreement", a->top1_agreement);
+  aligned_f64(f, "Max abs error", a->max_abs_error);
+  aligned(f, "Missing outputs", "%" PRIu64, a->missing);
+}
+
+/* ---- settings and identity ---------------------------------------------------------- */
+static void write_seed(FILE *f, const rpt_results *r, const char *name, rpt_opt_u64 v) {
+  if (v.set && rpt_results_find_setting(r, name) == NULL) /* not listed already */
+    fprintf(f, "%s : %" PRIu64 "\n", name, v.v);
+}
+
+static void write_settings(FILE *f, const rpt_results *r) {
+  section(f, "Test Parameters Used");
+  for (size_t i = 0; i < r->settings.count; i++) {
+    const rpt_setting *s = &r->settings.items[i];
+    fprintf(f, "%s : %s  (%s)\n", s->key, or_unknown(s->value), s->source ? s->source : "?");
+  }
+  const rpt_seeds *sd = &r->seeds;
+  write_seed(f, r, "qsl_rng_seed", sd->qsl_rng_seed);
+  write_seed(f, r, "sample_index_rng_seed", sd->sample_index_rng_seed);
+  write_seed(f, r, "schedule_rng_seed", sd->schedule_rng_seed);
+  write_seed(f, r, "accuracy_log_rng_seed", sd->accuracy_log_rng_seed);
+}
+
+/* s as one shell word: as is when plain, else in single quotes. */
+static void write_word(FILE *f, const char *s) {
+  if (s[0] != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                 "0123456789@%+=:,./_-") == strlen(s)) {
+    fputs(s, f);
+    return;
+  }
+  fputc('\'', f);
+  for (; *s; s++) {
+    if (*s == '\'')
+      fputs("'\\''", f);
+    else
+      fputc(*s, f);
+  }
+  fputc('\'', f);
+}
+
+/* A list as space-separated words (shell-quoted when `quote`). */
+static void write_strlist(FILE *f, const char *label, const rpt_strlist *l, bool quote) {
+  if (l->count == 0) return;
+  fprintf(f, "%-*s: ", WIDTH, label);
+  for (size_t i = 0; i < l->count; i++) {
+    const char *s = l->items[i] ? l->items[i] : "";
+    if (i) fputc(' ', f);
+    if (quote)
+      write_word(f, s);
+    else
+      fputs(s, f);
+  }
+  fputc('\n', f);
+}
+
+static void write_workload(FILE *f, const rpt_workload *w) {
+  aligned(f, "Workload", "%s%s%s", or_unknown(w->name), w->description ? " - " : "",
+          w->description ? w->description : "");
+  if (w->input_shape) aligned(f, "Input", "%s", w->input_shape);
+  if (w->output_shape) aligned(f, "Output", "%s", w->output_shape);
+  for (size_t i = 0; i < w->params.count; i++)
+    aligned(f, "Workload parameter", "%s = %s", w->params.items[i].key,
+            or_unknown(w->params.items[i].value));
+  aligned_u64(f, "MACs per inference", w->macs);
+  aligned_u64(f, "FLOPs per inference", w->flops);
+  aligned_u64(f, "Bytes moved per inference", w->bytes_moved);
+  aligned_u64(f, "Weight seed", w->weight_seed);
+}
+
+static void write_sut(FILE *f, const rpt_sut *s) {
+  aligned(f, "SUT", "%s on %s", or_unknown(s->name), or_unknown(s->device));
+  aligned_u64(f, "SUT threads", s->threads);
+  aligned_u64(f, "SUT batch", s->batch);
+  if (s->inline_completion.set)
+    aligned(f, "SUT completes inline", "%s", s->inline_completion.v ? "yes" : "no");
+  if (s->pinning) aligned(f, "Pinning", "%s", s->pinning);
+  write_strlist(f, "Worker cpus", &s->worker_cpus, false);
+}
+
+static void write_host(FILE *f, const rpt_host *h) {
+  const rpt_topology *t = &h->topology;
+  aligned(f, "Host", "%s (%s %s)", or_unknown(h->hostname), or_unknown(h->os),
+          h->kernel ? h->kernel : "");
+  aligned(f, "CPU", "%s", or_unknown(h->cpu_model));
+  aligned_u64(f, "Packages", t->packages);
+  aligned_u64(f, "Cores", t->cores);
+  aligned_u64(f, "PUs", t->pus);
+  aligned_u64(f, "NUMA nodes", t->numa_nodes);
+  aligned_u64(f, "L1d cache (bytes)", t->l1d_bytes);
+  aligned_u64(f, "L2 cache (bytes)", t->l2_bytes);
+  aligned_u64(f, "L3 cache (bytes)", t->l3_bytes);
+  if (h->hardware_profile) aligned(f, "Hardware profile", "%s", h->hardware_profile);
+}
+
+static void write_identity(FILE *f, const rpt_results *r) {
+  section(f, "Build, Workload, SUT and Host");
+  aligned(f, "Build", "%s", or_unknown(r->build.git_describe));
+  if (r->build.tool_version) aligned(f, "Tool version", "%s", r->build.tool_version);
+  aligned(f, "Created (UTC)", "%s", or_unknown(r->build.created_utc));
+  write_strlist(f, "Command", &r->build.command, true);
+  write_workload(f, &r->workload);
+  write_sut(f, &r->sut);
+  write_host(f, &r->host);
+}
+
+/* ---- public ------------------------------------------------------------------------- */
+int rpt_summary_write(FILE *f, const rpt_results *r) {
+  if (f == NULL || r == NULL) return RPT_EINVAL;
+  write_top(f, r);
+  write_stats(f, &r->result);
+  write_accuracy(f, &r->accuracy);
+  write_settings(f, r);
+  write_identity(f, r);
+  return ferror(f) ? RPT_EIO : RPT_OK;
+}
+
+int rpt_summary_write_file(const char *path, const rpt_results *r, char *err,
+                           size_t errlen) {
+  if (path == NULL || r == NULL) return rpt__errf(err, errlen, RPT_EINVAL, "no path or results");
+  FILE *f = rpt__fopen(path, "w", err, errlen);
+  if (f == NULL) return RPT_EIO;
+  return rpt__fclose(f, rpt_summary_write(f, r) == RPT_OK, path, err, errlen);
+}
+
+#define ROW_FMT "%-10s %-12s %-11s %-34s %20s %-8s %s\n"
+
+int rpt_summary_row_header(FILE *f) {
+  if (f == NULL) return RPT_EINVAL;
+  fprintf(f, ROW_FMT, "workload", "scenario", "mode", "metric", "value", "validity", "run folder");
+  return ferror(f) ? RPT_EIO : RPT_OK;
+}
+
+int rpt_summary_row(FILE *f, const rpt_results *r, const char *run_folder) {
+  if (f == NULL || r == NULL) return RPT_EINVAL;
+  const rpt_run_result *res = &r->result;
+  const char *metric = res->metric.name ? res->metric.name : "-";
+  char value[64] = "-", b[48];
+  if (res->metric.value.set)
+    snprintf(value, sizeof value, "%s %s", num(b, sizeof b, res->metric.value.v),
+             res->metric.unit ? res->metric.unit : "");
+  else if (r->accuracy.present && r->accuracy.top1_agreement.set) {
+    metric = "top-1 agreement";
+    snprintf(value, sizeof value, "%s", num(b, sizeof b, r->accuracy.top1_agreement.v));
+  }
+  const char *validity = !res->valid.set ? "-" : res->valid.v ? "VALID" : "INVALID";
+  fprintf(f, ROW_FMT, or_unknown(r->workload.name), or_unknown(res->scenario),
+          or_unknown(res->mode), metric, value, validity, run_folder ? run_folder : "-");
+  return ferror(f) ? RPT_EIO : RPT_OK;
+}

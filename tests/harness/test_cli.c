@@ -1,0 +1,312 @@
+/*
+ * tests/harness/test_cli.c - end-to-end tests of the mlsysbench command, as a user runs
+ * it: every scenario and mode writes a complete run folder whose numbers agree with
+ * each other, bad input exits 2 with file:line messages and no folder, Ctrl-C still
+ * writes an INVALID "interrupted" folder, and a SUT that stops completing ends the run.
+ * The binary is $MLSB (set by tests/run.sh).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "reports/samples.h"
+
+static char tmpdir[256];
+
+/* Run $MLSB with args; capture stdout+stderr into out. Optionally send SIGINT after
+ * sigint_ms. Returns the exit status. */
+static int mlsb(char *out, size_t outlen, int sigint_ms, const char *fmt, ...) {
+  char args[2048], cmd[4096], log[300];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(args, sizeof args, fmt, ap);
+  va_end(ap);
+  snprintf(log, sizeof log, "%s/out.log", tmpdir);
+  snprintf(cmd, sizeof cmd, "exec %s %s >%s 2>&1", getenv("MLSB"), args, log);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+    _exit(127);
+  }
+  if (sigint_ms > 0) {
+    struct timespec ts = {sigint_ms / 1000, (sigint_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    kill(pid, SIGINT);
+  }
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  FILE *f = fopen(log, "r");
+  size_t n = f ? fread(out, 1, outlen - 1, f) : 0;
+  out[n] = '\0';
+  if (f) fclose(f);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static bool exists(const char *dir, const char *file) {
+  char p[600];
+  struct stat st;
+  snprintf(p, sizeof p, "%s/%s", dir, file);
+  return stat(p, &st) == 0 && st.st_size > 0;
+}
+
+static json_object *load_results(const char *dir) {
+  char p[600];
+  snprintf(p, sizeof p, "%s/results.json", dir);
+  json_object *j = json_object_from_file(p);
+  assert_non_null(j);
+  return j;
+}
+
+/* Follow a dotted path like "result.counts.samples_issued". */
+static json_object *jget(json_object *j, const char *path) {
+  char buf[256], *save;
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *k = strtok_r(buf, ".", &save); k && j; k = strtok_r(NULL, ".", &save))
+    if (!json_object_object_get_ex(j, k, &j)) return NULL;
+  return j;
+}
+
+static int64_t jint(json_object *j, const char *path) {
+  json_object *v = jget(j, path);
+  if (!v) fail_msg("results.json has no %s", path);
+  return json_object_get_int64(v);
+}
+
+static bool jbool(json_object *j, const char *path) {
+  json_object *v = jget(j, path);
+  if (!v) fail_msg("results.json has no %s", path);
+  return json_object_get_boolean(v);
+}
+
+/* samples.csv rows agree with results.json: count, latency = completed - scheduled. */
+static void check_samples(const char *dir, json_object *res) {
+  char p[600], err[512];
+  rpt_sample *rows;
+  size_t n;
+  snprintf(p, sizeof p, "%s/samples.csv", dir);
+  assert_int_equal(rpt_samples_read(p, &rows, &n, err, sizeof err), 0);
+  assert_int_equal((int64_t)n, jint(res, "result.counts.samples_issued"));
+  size_t lost = 0;
+  for (size_t i = 0; i < n; i++) {
+    lost += rows[i].lost;
+    if (!rows[i].lost) assert_true(rows[i].completed_ns >= rows[i].scheduled_ns);
+    assert_true(rows[i].issued_ns >= rows[i].scheduled_ns);
+  }
+  assert_int_equal((int64_t)lost, jint(res, "result.counts.samples_lost"));
+  free(rows);
+}
+
+static void run_scenario(const char *scenario, const char *extra, int want_rc) {
+  char out[65536], dir[400];
+  snprintf(dir, sizeof dir, "%s/%s", tmpdir, scenario);
+  int rc = mlsb(out, sizeof out, 0, "run --workload kws --scenario %s --duration-ms 300 "
+                "--out %s %s", scenario, dir, extra);
+  if (rc != want_rc) fail_msg("exit %d, output:\n%s", rc, out);
+  assert_non_null(strstr(out, "run folder: "));
+  assert_true(exists(dir, "summary.txt") && exists(dir, "results.json") &&
+              exists(dir, "samples.csv") && exists(dir, "detail.log"));
+  json_object *res = load_results(dir);
+  check_samples(dir, res);
+  assert_string_equal(json_object_get_string(jget(res, "schema")), "mlsysbench.results");
+  assert_true(jint(res, "result.counts.samples_completed") > 0);
+  json_object_put(res);
+}
+
+static void test_every_scenario(void **state) {
+  (void)state;
+  run_scenario("singlestream", "", 0);
+  run_scenario("multistream", "--min-queries 100 --set early_stopping=0", 0);
+  run_scenario("server", "--target-qps 300 --min-queries 100 --set early_stopping=0", 0);
+  run_scenario("offline", "--target-qps 100", 3); /* 100 samples end before 300 ms */
+  char dir[400];
+  snprintf(dir, sizeof dir, "%s/server", tmpdir);
+  json_object *res = load_results(dir);
+  assert_true(jbool(res, "result.checks.latency_bound_met"));
+  assert_true(jint(res, "result.issue_delay.count") > 0);
+  json_object_put(res);
+  snprintf(dir, sizeof dir, "%s/offline", tmpdir);
+  res = load_results(dir);
+  assert_false(jbool(res, "result.valid"));
+  assert_int_equal(jint(res, "result.counts.samples_issued"), 100); /* min_query_count */
+  assert_false(jbool(res, "result.checks.min_duration_met"));
+  json_object_put(res);
+}
+
+static void test_accuracy_mode(void **state) {
+  (void)state;
+  char out[65536], dir[400], p[600];
+  snprintf(dir, sizeof dir, "%s/acc", tmpdir);
+  int rc = mlsb(out, sizeof out, 0, "run --workload kws --scenario offline --mode accuracy --out %s", dir);
+  if (rc) fail_msg("exit %d:\n%s", rc, out);
+  assert_true(exists(dir, "accuracy.json"));
+  json_object *res = load_results(dir);
+  assert_int_equal(jint(res, "result.counts.samples_issued"), 1024);
+  assert_int_equal(jint(res, "accuracy.samples"), 1024);
+  assert_true(json_object_get_double(jget(res, "accuracy.top1_agreement")) == 1.0);
+  assert_true(json_object_get_double(jget(res, "accuracy.max_abs_error")) == 0.0);
+  json_object_put(res);
+  snprintf(p, sizeof p, "%s/accuracy.json", dir);
+  json_object *acc = json_object_from_file(p);
+  assert_non_null(acc);
+  json_object_put(acc);
+}
+
+static void test_delay_latency_and_issue_delay(void **state) {
+  (void)state;
+  char out[65536], dir[400];
+  snprintf(dir, sizeof dir, "%s/delay", tmpdir);
+  int rc = mlsb(out, sizeof out, 0, "run --workload delay --set delay_us=2000 --scenario "
+                "singlestream --duration-ms 300 --min-queries 64 --out %s", dir);
+  if (rc) fail_msg("exit %d:\n%s", rc, out);
+  json_object *res = load_results(dir);
+  assert_true(jint(res, "result.latency.p50_ns") >= 2000000);
+  assert_true(jint(res, "result.latency.p50_ns") < 4000000);
+  json_object_put(res);
+  snprintf(dir, sizeof dir, "%s/delay-server", tmpdir);
+  rc = mlsb(out, sizeof out, 0, "run --workload delay --set delay_us=100 --scenario server "
+            "--target-qps 1000 --duration-ms 500 --out %s", dir);
+  if (rc) fail_msg("exit %d:\n%s", rc, out);
+  assert_non_null(strstr(out, "ssue delay")); /* in every Server summary */
+}
+
+static void test_bad_input(void **state) {
+  (void)state;
+  char out[65536], conf[400], dir[400];
+  snprintf(conf, sizeof conf, "%s/user.conf", tmpdir);
+  FILE *f = fopen(conf, "w");
+  fputs("# user.conf\n*.Server.target_qps = 100\n*.Server.target_latncy = 10\n", f);
+  fclose(f);
+  snprintf(dir, sizeof dir, "%s/never", tmpdir);
+  int rc = mlsb(out, sizeof out, 0, "run --scenario server --config %s --out %s", conf, dir);
+  assert_int_equal(rc, 2);
+  assert_non_null(strstr(out, "user.conf:3"));
+  assert_non_null(strstr(out, "target_latncy"));
+  assert_non_null(strstr(out, "did you mean 'target_latency'"));
+  assert_false(exists(dir, "results.json"));
+  assert_int_equal(mlsb(out, sizeof out, 0, "run --workload nosuch"), 2);
+  assert_non_null(strstr(out, "kws"));
+  assert_int_equal(mlsb(out, sizeof out, 0, "run --scenario sideways"), 2);
+  assert_non_null(strstr(out, "--scenario 'sideways'"));
+  assert_int_equal(mlsb(out, sizeof out, 0, "run --set delay_us=abc --workload delay"), 2);
+  assert_non_null(strstr(out, "delay_us"));
+  assert_int_equal(mlsb(out, sizeof out, 0, "run --set min_duration=-3"), 2);
+  assert_non_null(strstr(out, "min_duration"));
+  assert_int_equal(mlsb(out, sizeof out, 0, "run --sut quantum"), 2);
+  assert_non_null(strstr(out, "cpu"));
+  assert_int_equal(mlsb(out, sizeof out, 0, "frobnicate"), 2);
+}
+
+static void test_config_sources_in_results(void **state) {
+  (void)state;
+  char out[65536], conf[400], dir[400];
+  snprintf(conf, sizeof conf, "%s/mlperf-like.conf", tmpdir);
+  FILE *f = fopen(conf, "w");
+  fputs("*.*.qsl_rng_seed = 2085463073848966840\n"
+        "*.*.test05_qsl_rng_seed = 7975553102935885558\n"
+        "*.SingleStream.min_duration = 250\n", f);
+  fclose(f);
+  snprintf(dir, sizeof dir, "%s/conf", tmpdir);
+  int rc = mlsb(out, sizeof out, 0, "run --config %s --out %s --quiet", conf, dir);
+  if (rc) fail_msg("exit %d:\n%s", rc, out);
+  json_object *res = load_results(dir);
+  assert_true((uint64_t)jint(res, "seeds.qsl_rng_seed") == 2085463073848966840ULL);
+  json_object_put(res);
+  char p[600], log[65536];
+  snprintf(p, sizeof p, "%s/detail.log", dir);
+  f = fopen(p, "r");
+  size_t n = fread(log, 1, sizeof log - 1, f);
+  log[n] = '\0';
+  fclose(f);
+  assert_non_null(strstr(log, "test05_qsl_rng_seed")); /* listed as ignored */
+  assert_non_null(strstr(log, "mlperf-like.conf:3"));
+  assert_null(strstr(out, "\r")); /* no progress line when stderr is not a terminal */
+}
+
+static void test_interrupt_writes_invalid_folder(void **state) {
+  (void)state;
+  char out[65536], dir[400];
+  snprintf(dir, sizeof dir, "%s/interrupted", tmpdir);
+  int rc = mlsb(out, sizeof out, 700, "run --scenario server --target-qps 200 "
+                "--duration-ms 60000 --out %s", dir);
+  assert_int_equal(rc, 3);
+  json_object *res = load_results(dir);
+  assert_false(jbool(res, "result.valid"));
+  assert_non_null(strstr(json_object_to_json_string(jget(res, "result.reasons")), "interrupted"));
+  assert_true(jint(res, "result.counts.samples_completed") > 10);
+  check_samples(dir, res);
+  json_object_put(res);
+}
+
+static void test_hung_sut_ends_run(void **state) {
+  (void)state;
+  char out[65536], dir[400];
+  snprintf(dir, sizeof dir, "%s/hung", tmpdir);
+  time_t start = time(NULL);
+  int rc = mlsb(out, sizeof out, 0, "run --workload delay --set delay_us=1500000 "
+                "--set drain_timeout=200 --duration-ms 10000 --threads 1 --out %s", dir);
+  assert_int_equal(rc, 3);
+  assert_true(time(NULL) - start < 10);
+  json_object *res = load_results(dir);
+  assert_int_equal(jint(res, "result.counts.samples_lost"), 1);
+  assert_non_null(strstr(json_object_to_json_string(jget(res, "result.reasons")),
+                         "stopped completing"));
+  json_object_put(res);
+}
+
+static void test_help_and_list(void **state) {
+  (void)state;
+  char out[65536];
+  assert_int_equal(mlsb(out, sizeof out, 0, "--help"), 0);
+  assert_non_null(strstr(out, "SYNOPSIS"));
+  assert_non_null(strstr(out, "EXIT STATUS"));
+  assert_int_equal(mlsb(out, sizeof out, 0, "run --help"), 0);
+  assert_non_null(strstr(out, "--target-qps"));
+  assert_int_equal(mlsb(out, sizeof out, 0, "list"), 0);
+  assert_non_null(strstr(out, "kws"));
+  assert_non_null(strstr(out, "delay_us"));
+  assert_non_null(strstr(out, "min_duration"));
+  assert_non_null(strstr(out, "not acted on"));
+}
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/mlsb-e2e-XXXXXX");
+  if (!mkdtemp(tmpdir)) return -1;
+  if (!getenv("MLSB")) setenv("MLSB", "build/mlsysbench", 1);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_every_scenario),
+      cmocka_unit_test(test_accuracy_mode),
+      cmocka_unit_test(test_delay_latency_and_issue_delay),
+      cmocka_unit_test(test_bad_input),
+      cmocka_unit_test(test_config_sources_in_results),
+      cmocka_unit_test(test_interrupt_writes_invalid_folder),
+      cmocka_unit_test(test_hung_sut_ends_run),
+      cmocka_unit_test(test_help_and_list),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
