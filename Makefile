@@ -71,8 +71,8 @@ test-tsan: deps
 	$(Q)$(MAKE) --no-print-directory test-run SANITIZE=thread TESTS="loadgen sut"
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all
-	$(Q)sh harness/bench.sh $(BIN)
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/mlsysbench-bench
+	$(Q)$(BUILD)/mlsysbench-bench
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/mlsysbench $(DESTDIR)$(PREFIX)/lib
@@ -92,6 +92,10 @@ $(BUILD)/libmlsb.a: $(LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BIN): $(BUILD)/obj/harness/main.o $(BUILD)/libmlsb.a $(BUILD)/libloadgen.a
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/mlsysbench-bench: $(BUILD)/obj/harness/bench/bench.o $(BUILD)/libmlsb.a $(BUILD)/libloadgen.a
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -42,35 +42,51 @@ static double lg_log_choose(double n, double k) {
 }
 
 /* BetaRegularized(p; h, 1+t) for integer h, t: the probability that h+t independent
- * queries, each within the bound with probability p, have at most t misses. */
+ * queries, each within the bound with probability p, have at most t misses, i.e. the
+ * binomial sum over k = 0..t misses. Summed downward from k = t, each term from the
+ * previous by its ratio, stopping once terms no longer change the sum: O(sqrt(t))
+ * work rather than O(t), so runs with millions of queries stay fast. */
 static double lg_beta_reg(uint64_t h, uint64_t t, double p) {
-  double n = (double)(h + t), lp = log(p), lq = log1p(-p);
-  double terms_max = -INFINITY, sum = 0;
-  /* log-sum-exp over k = 0..t misses */
-  for (uint64_t k = 0; k <= t; k++) {
-    double v = lg_log_choose(n, (double)k) + (double)k * lq + (n - (double)k) * lp;
-    if (v > terms_max) {
-      sum = sum * exp(terms_max - v) + 1.0;
-      terms_max = v;
-    } else {
-      sum += exp(v - terms_max);
-    }
+  double n = (double)(h + t), q = 1.0 - p;
+  double k = (double)t;
+  double log_top = lg_log_choose(n, k) + k * log(q) + (n - k) * log(p);
+  double term = 1.0, sum = 0.0; /* relative to exp(log_top) */
+  for (uint64_t i = t;; i--) {
+    sum += term;
+    if (i == 0 || term < sum * 1e-18) break;
+    k = (double)i;
+    term *= k / (n - k + 1.0) * (p / q);
   }
-  return exp(terms_max + log(sum));
+  return exp(log_top + log(sum));
+}
+
+#define LG_Z_ONE_SIDED_99 2.3263478740408408
+
+/* Normal-approximation guesses that only narrow the exact searches below. */
+static double lg_guess_h(uint64_t t, double p) {
+  double q = 1.0 - p, z = LG_Z_ONE_SIDED_99;
+  double x = (z * sqrt(q * p) + sqrt(z * z * q * p + 4.0 * q * (double)t)) / (2.0 * q);
+  double h = x * x - (double)t;
+  return h > 1 ? h : 1;
+}
+
+static bool lg_h_ok(uint64_t h, uint64_t t, double p, double alpha) {
+  return lg_beta_reg(h, t, p) < alpha;
 }
 
 uint64_t lg_early_stopping_h(uint64_t t, double p, double confidence) {
-  double alpha = 1.0 - confidence;
-  uint64_t lo = 0, hi = 1;
-  while (lg_beta_reg(hi, t, p) >= alpha) {
+  double alpha = 1.0 - confidence, g = lg_guess_h(t, p);
+  uint64_t lo = (uint64_t)(g * 0.9), hi = (uint64_t)(g * 1.1) + 64;
+  /* invariant: h = lo fails (or lo == 0), h = hi passes; h is the smallest passing */
+  while (lo > 0 && lg_h_ok(lo, t, p, alpha)) lo /= 2;
+  while (!lg_h_ok(hi, t, p, alpha)) {
     lo = hi;
     hi *= 2;
     if (hi > (1ULL << 50)) return UINT64_MAX;
   }
-  /* invariant: beta(lo) >= alpha (or lo == 0), beta(hi) < alpha */
   while (hi - lo > 1) {
     uint64_t mid = lo + (hi - lo) / 2;
-    if (lg_beta_reg(mid, t, p) < alpha)
+    if (lg_h_ok(mid, t, p, alpha))
       hi = mid;
     else
       lo = mid;
@@ -78,18 +94,23 @@ uint64_t lg_early_stopping_h(uint64_t t, double p, double confidence) {
   return hi;
 }
 
+static bool lg_t_fits(uint64_t n, uint64_t t, double p, double confidence) {
+  uint64_t h = lg_early_stopping_h(t, p, confidence);
+  return h != UINT64_MAX && h + t <= n;
+}
+
 bool lg_early_stopping_t(uint64_t n, double p, double confidence, uint64_t *t_out) {
   *t_out = 0;
-  if (n < lg_early_stopping_h(1, p, confidence) + 1) return false;
-  /* h(t)+t grows with t: find the largest t with n >= h(t)+t by doubling + bisection */
-  uint64_t lo = 1, hi = 2;
-  while (hi < n && lg_early_stopping_h(hi, p, confidence) + hi <= n) {
-    lo = hi;
-    hi *= 2;
-  }
+  if (!lg_t_fits(n, 1, p, confidence)) return false;
+  /* h(t)+t grows with t: the largest t that fits, searched near the normal guess */
+  double g = (double)n * (1.0 - p) - LG_Z_ONE_SIDED_99 * sqrt((double)n * p * (1.0 - p));
+  uint64_t lo = g * 0.95 > 1 ? (uint64_t)(g * 0.95) : 1, hi = (uint64_t)(g * 1.05) + 8;
+  while (lo > 1 && !lg_t_fits(n, lo, p, confidence)) lo /= 2;
+  if (!lg_t_fits(n, lo, p, confidence)) lo = 1;
+  while (lg_t_fits(n, hi, p, confidence)) lo = hi, hi *= 2;
   while (hi - lo > 1) {
     uint64_t mid = lo + (hi - lo) / 2;
-    if (lg_early_stopping_h(mid, p, confidence) + mid <= n)
+    if (lg_t_fits(n, mid, p, confidence))
       lo = mid;
     else
       hi = mid;

@@ -264,7 +264,10 @@ void lg_test_freeze(lg_test *t) {
   atomic_store(&t->frozen, 1);
 }
 
-bool lg_record_lost(const lg_record *r) { return r->state != LG_REC_DONE; }
+bool lg_record_lost(const lg_record *r) {
+  return atomic_load_explicit((_Atomic uint32_t *)&r->state, memory_order_acquire) !=
+         LG_REC_DONE;
+}
 
 /* ---- lifecycle ------------------------------------------------------------------------ */
 int lg_test_init(lg_test **out, const lg_settings *settings, const lg_sut_ops *sut,

@@ -67,6 +67,16 @@ static void test_early_stopping_single_stream_examples(void **state) {
   assert_true(lg_early_stopping_t(662, 0.99, 0.99, &t)); /* MultiStream's 662 */
 }
 
+/* Large runs (millions of queries) take the fast path: still the exact boundary. */
+static void test_early_stopping_large_n(void **state) {
+  (void)state;
+  uint64_t t, n = 3000000;
+  assert_true(lg_early_stopping_t(n, 0.90, 0.99, &t));
+  assert_true(lg_early_stopping_h(t, 0.90, 0.99) + t <= n);
+  assert_true(lg_early_stopping_h(t + 1, 0.90, 0.99) + t + 1 > n);
+  assert_true(t > 298000 && t < 300000); /* about N(1-p) - 2.33 sigma */
+}
+
 static void test_quantile_ci(void **state) {
   (void)state;
   size_t lo, hi;
@@ -110,6 +120,7 @@ int main(void) {
       cmocka_unit_test(test_latency_stats),
       cmocka_unit_test(test_early_stopping_reference_table),
       cmocka_unit_test(test_early_stopping_single_stream_examples),
+      cmocka_unit_test(test_early_stopping_large_n),
       cmocka_unit_test(test_quantile_ci),
       cmocka_unit_test(test_mt19937_64_matches_std),
       cmocka_unit_test(test_rng_below_is_uniform),

@@ -20,16 +20,6 @@
 #include "sut/cpu/pool.h"
 #include "sut/sut.h"
 
-/* ThreadSanitizer: loadgen's lg_record_lost() reads lg_record.state with a plain load
- * while a late lg_complete() CASes it atomically (test_unload_drops_queued completes a
- * sample while loadgen computes its result, as a real SUT may). That race is
- * loadgen's; remove this once lg_record_lost loads the state atomically. */
-const char *__tsan_default_suppressions(void);
-const char *__tsan_default_suppressions(void)
-{
-  return "race:lg_record_lost\n";
-}
-
 /* ---- a SUT + workload + loadgen test, wired together ----------------------------- */
 typedef struct rig {
   wl_model *model;
