@@ -17,6 +17,7 @@
 
 #define LG_SPIN_NS 150000ULL /* spin, rather than sleep, this close to an arrival */
 #define LG_CHUNK 4096
+#define LG_PREFAULT_MAX 8e6 /* records touched before the timed region, at most */
 
 uint64_t lg_offline_query_size(const lg_settings *s) {
   double want = floor(1.1 * (double)s->min_duration_ms / 1000.0 * s->offline_expected_qps);
@@ -40,10 +41,11 @@ size_t lg_expected_records(const lg_settings *s) {
     default:
       return (size_t)lg_offline_query_size(s);
   }
-  q = q * 1.1 + 64;
+  q = q * 1.02 + 64;
   if (q < (double)s->min_query_count) q = (double)s->min_query_count;
   if (s->max_query_count && q > (double)s->max_query_count) q = (double)s->max_query_count;
-  if (q > 1e9) q = 1e9;
+  /* records beyond this are faulted in as the run goes, not touched up front */
+  if (q * (double)spq > LG_PREFAULT_MAX) q = LG_PREFAULT_MAX / (double)spq;
   return (size_t)q * spq;
 }
 
@@ -122,7 +124,7 @@ static void lg_run_server(lg_test *t, lg_selector *sel) {
       next = (uint64_t)(sched_f += -log(lg_rng_unit(&rng)) * gap_ns);
     } while (!done && s->server_coalesce_queries && next <= now);
     if (n) lg_test_issue(t, first, n, now, n);
-    if (done) break;
+    if (done || lg_limit_reached(t, now)) break; /* max_duration is wall time */
     lg_test_progress(t, now);
   }
 }

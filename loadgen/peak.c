@@ -3,9 +3,15 @@
  *
  * LoadGen doubles the target until a full-length run fails, then bisects to 0.1 qps
  * with full-length runs. Here the search uses short probes (find_peak_probe_duration,
- * default a quarter of min_duration) judged on the latency bound alone, bisects to a
- * relative precision (find_peak_precision, default 1 %), and ends with one full-length
- * confirming run; if that is not VALID the target steps down and confirms again.
+ * default a quarter of min_duration) judged on the latency bound alone:
+ *  1. a saturation probe issues as fast as the SUT completes and measures its capacity C;
+ *  2. queueing theory gives the first guess: with service time S = 1/C, an M/D/1 queue's
+ *     p99 wait is about 2.3 S rho / (1 - rho), so the bound B is met up to
+ *     rho = 1 / (1 + 2.3 S / B); the guess is C times that;
+ *  3. the guess brackets the peak (halving below it while probes fail), then bisection
+ *     to a relative precision (find_peak_precision, default 1 %);
+ *  4. one full-length confirming run; if it is not VALID the target steps down and
+ *     confirms again.
  */
 #include <string.h>
 
@@ -18,15 +24,22 @@ typedef struct lg_search {
   size_t n;
 } lg_search;
 
+#define LG_SATURATE_QPS 1e9
+#define LG_SATURATE_OUTSTANDING 1024
+
 /* One Server run at qps lasting dur_ms; returns whether it passed (`full`: every
- * validity rule; else the latency bound and no lost samples or SUT errors). */
+ * validity rule; else the latency bound and no lost samples or SUT errors). At
+ * LG_SATURATE_QPS every arrival is already due: the run lasts dur_ms of wall time. */
 static bool lg_probe(lg_test *t, lg_search *sr, double qps, uint64_t dur_ms, bool full,
                      int *rc) {
   t->s = t->requested;
   t->s.mode = LG_MODE_PERFORMANCE;
   t->s.server_target_qps = qps;
   t->s.min_duration_ms = dur_ms;
-  if (t->s.max_duration_ms && t->s.max_duration_ms < dur_ms) t->s.max_duration_ms = dur_ms;
+  if (qps >= LG_SATURATE_QPS || (t->s.max_duration_ms && t->s.max_duration_ms < dur_ms))
+    t->s.max_duration_ms = dur_ms;
+  if (qps >= LG_SATURATE_QPS && !t->s.server_max_async_queries)
+    t->s.server_max_async_queries = LG_SATURATE_OUTSTANDING; /* bounded backlog to drain */
   *rc = lg_run_performance(t);
   const lg_result *r = &t->result;
   bool ok = *rc == LG_OK && (full ? r->valid
@@ -53,12 +66,21 @@ int lg_run_find_peak(lg_test *t) {
   double lo = 0, hi = 0;
   int rc = LG_OK;
   if (probe_ms == 0) probe_ms = 1;
-  /* bracket: double while passing, halve while failing */
-  bool up = lg_probe(t, &sr, q, probe_ms, false, &rc);
-  *(up ? &lo : &hi) = q;
-  while (!lg_search_done(t, &sr, rc) && (up ? hi == 0 : lo == 0) && q > 1e-3 && q < 1e9) {
-    q = up ? q * 2 : q / 2;
-    *(lg_probe(t, &sr, q, probe_ms, false, &rc) ? &lo : &hi) = q;
+  /* capacity, then the queueing-theory guess (the requested target if lower) */
+  lg_probe(t, &sr, LG_SATURATE_QPS, probe_ms, false, &rc);
+  double cap = t->result.samples_per_s;
+  double bound_s = (double)t->requested.server_target_latency_ns / 1e9;
+  if (cap > 0 && rc == LG_OK) {
+    hi = cap * (1 + prec);
+    q = cap / (1 + 2.3 / (cap * bound_s));
+    lg_test_log(t, "find_peak", "capacity %.1f samples/s; first guess %.1f qps", cap, q);
+  }
+  /* bracket: halve while failing */
+  while (!lg_search_done(t, &sr, rc) && lo == 0 && q > 1e-3) {
+    if (lg_probe(t, &sr, q, probe_ms, false, &rc))
+      lo = q;
+    else
+      hi = q, q /= 2;
   }
   /* bisect to the relative precision */
   while (!lg_search_done(t, &sr, rc) && lo > 0 && hi > lo && hi - lo > prec * lo) {

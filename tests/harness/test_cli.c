@@ -267,6 +267,40 @@ static void test_hung_sut_ends_run(void **state) {
   json_object_put(res);
 }
 
+/* With stderr on a terminal (a pseudo-terminal here), a run shows its progress line. */
+static void test_progress_on_a_terminal(void **state) {
+  (void)state;
+  int master = posix_openpt(O_RDWR | O_NOCTTY);
+  assert_true(master >= 0);
+  assert_int_equal(grantpt(master), 0);
+  assert_int_equal(unlockpt(master), 0);
+  char slave[128], dir[400], buf[65536];
+  snprintf(slave, sizeof slave, "%s", ptsname(master));
+  snprintf(dir, sizeof dir, "%s/progress", tmpdir);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(slave, O_RDWR);
+    int null = open("/dev/null", O_WRONLY);
+    if (fd < 0 || null < 0) _exit(127);
+    dup2(fd, STDERR_FILENO);
+    dup2(null, STDOUT_FILENO);
+    execl(getenv("MLSB"), "mlsysbench", "run", "--duration-ms", "1200", "--quiet", "--out",
+          dir, (char *)NULL);
+    _exit(127);
+  }
+  size_t n = 0;
+  for (ssize_t r; n < sizeof buf - 1 && (r = read(master, buf + n, sizeof buf - 1 - n)) > 0;)
+    n += (size_t)r; /* read until the child closes the terminal (EIO) */
+  buf[n] = '\0';
+  int status;
+  waitpid(pid, &status, 0);
+  close(master);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  assert_non_null(strstr(buf, "completed"));
+  assert_non_null(strstr(buf, "samples/s"));
+  assert_non_null(strstr(buf, "/ 1.2 s"));
+}
+
 static void test_help_and_list(void **state) {
   (void)state;
   char out[65536];
@@ -306,6 +340,7 @@ int main(void) {
       cmocka_unit_test(test_config_sources_in_results),
       cmocka_unit_test(test_interrupt_writes_invalid_folder),
       cmocka_unit_test(test_hung_sut_ends_run),
+      cmocka_unit_test(test_progress_on_a_terminal),
       cmocka_unit_test(test_help_and_list),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
