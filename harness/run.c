@@ -210,7 +210,7 @@ static int mb_run_test(mb_run_state *st) {
   lg_qsl_ops qo;
   sut_lg_bind(st->sut, &so, &qo);
   const wl_info *info = wl_model_info(st->wl);
-  lg_hooks hooks = {st, isatty(STDERR_FILENO) && !st->o->quiet ? mb_on_progress : NULL,
+  lg_hooks hooks = {st, isatty(STDERR_FILENO) ? mb_on_progress : NULL,
                     mb_on_log,
                     st->plan->settings.mode == LG_MODE_ACCURACY ? wl_tensor_bytes(&info->output) : 0};
   int rc = lg_test_init(&st->test, &st->plan->settings, &so, st->sut, &qo, st->sut, &hooks);
