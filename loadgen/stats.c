@@ -70,51 +70,55 @@ static double lg_guess_h(uint64_t t, double p) {
   return h > 1 ? h : 1;
 }
 
-static bool lg_h_ok(uint64_t h, uint64_t t, double p, double alpha) {
-  return lg_beta_reg(h, t, p) < alpha;
+typedef struct lg_es_args {
+  uint64_t t, n;
+  double p, confidence;
+} lg_es_args;
+
+static bool lg_h_ok(uint64_t h, const lg_es_args *a) {
+  return lg_beta_reg(h, a->t, a->p) < 1.0 - a->confidence;
+}
+
+/* Narrow [*lo, *hi] to adjacent values, keeping pred(*hi) == at_hi != pred(*lo). */
+static void lg_bisect(uint64_t *lo, uint64_t *hi, bool (*pred)(uint64_t, const lg_es_args *),
+                      const lg_es_args *a, bool at_hi) {
+  while (*hi - *lo > 1) {
+    uint64_t mid = *lo + (*hi - *lo) / 2;
+    *(pred(mid, a) == at_hi ? hi : lo) = mid;
+  }
 }
 
 uint64_t lg_early_stopping_h(uint64_t t, double p, double confidence) {
-  double alpha = 1.0 - confidence, g = lg_guess_h(t, p);
+  lg_es_args a = {t, 0, p, confidence};
+  double g = lg_guess_h(t, p);
   uint64_t lo = (uint64_t)(g * 0.9), hi = (uint64_t)(g * 1.1) + 64;
   /* invariant: h = lo fails (or lo == 0), h = hi passes; h is the smallest passing */
-  while (lo > 0 && lg_h_ok(lo, t, p, alpha)) lo /= 2;
-  while (!lg_h_ok(hi, t, p, alpha)) {
+  while (lo > 0 && lg_h_ok(lo, &a)) lo /= 2;
+  while (!lg_h_ok(hi, &a)) {
     lo = hi;
     hi *= 2;
     if (hi > (1ULL << 50)) return UINT64_MAX;
   }
-  while (hi - lo > 1) {
-    uint64_t mid = lo + (hi - lo) / 2;
-    if (lg_h_ok(mid, t, p, alpha))
-      hi = mid;
-    else
-      lo = mid;
-  }
+  lg_bisect(&lo, &hi, lg_h_ok, &a, true);
   return hi;
 }
 
-static bool lg_t_fits(uint64_t n, uint64_t t, double p, double confidence) {
-  uint64_t h = lg_early_stopping_h(t, p, confidence);
-  return h != UINT64_MAX && h + t <= n;
+static bool lg_t_fits(uint64_t t, const lg_es_args *a) {
+  uint64_t h = lg_early_stopping_h(t, a->p, a->confidence);
+  return h != UINT64_MAX && h + t <= a->n;
 }
 
 bool lg_early_stopping_t(uint64_t n, double p, double confidence, uint64_t *t_out) {
+  lg_es_args a = {0, n, p, confidence};
   *t_out = 0;
-  if (!lg_t_fits(n, 1, p, confidence)) return false;
+  if (!lg_t_fits(1, &a)) return false;
   /* h(t)+t grows with t: the largest t that fits, searched near the normal guess */
   double g = (double)n * (1.0 - p) - LG_Z_ONE_SIDED_99 * sqrt((double)n * p * (1.0 - p));
   uint64_t lo = g * 0.95 > 1 ? (uint64_t)(g * 0.95) : 1, hi = (uint64_t)(g * 1.05) + 8;
-  while (lo > 1 && !lg_t_fits(n, lo, p, confidence)) lo /= 2;
-  if (!lg_t_fits(n, lo, p, confidence)) lo = 1;
-  while (lg_t_fits(n, hi, p, confidence)) lo = hi, hi *= 2;
-  while (hi - lo > 1) {
-    uint64_t mid = lo + (hi - lo) / 2;
-    if (lg_t_fits(n, mid, p, confidence))
-      lo = mid;
-    else
-      hi = mid;
-  }
+  while (lo > 1 && !lg_t_fits(lo, &a)) lo /= 2;
+  if (!lg_t_fits(lo, &a)) lo = 1;
+  while (lg_t_fits(hi, &a)) lo = hi, hi *= 2;
+  lg_bisect(&lo, &hi, lg_t_fits, &a, false);
   *t_out = lo;
   return true;
 }

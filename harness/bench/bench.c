@@ -89,7 +89,8 @@ static figures measure(int kind) {
       break;
     case 1: /* Server at 50,000 QPS: issue delay */
     case 2: /* Server at 100,000 QPS: latency from the scheduled time */
-      s = settings(LG_SERVER, kind == 1 ? 50000 : 100000);
+    case 6: /* Server at 1,000,000 QPS: memory per sample with the baseline amortised */
+      s = settings(LG_SERVER, kind == 1 ? 50000 : kind == 2 ? 100000 : 1000000);
       r = run_test(&t, &s, 0, 0, &sp, &wp);
       f.v[0] = (double)r->issue_delay.p50_ns, f.v[1] = (double)r->issue_delay.p99_ns;
       f.v[2] = (double)r->latency.p50_ns, f.v[3] = (double)r->samples_issued;
@@ -164,6 +165,7 @@ static figures median(int kind, double *bytes_per_sample) {
 
 /* Valid runs out of 3 at qps (a fresh 3 s Server run each). */
 static int valid_of_three(double qps) {
+  fprintf(stderr, "+");
   int valid = 0;
   for (int i = 0; i < 3; i++) {
     lg_test *t = NULL;
@@ -179,20 +181,24 @@ static int valid_of_three(double qps) {
 int main(void) {
   double bps_server, bps_offline, bps_batch;
   fprintf(stderr, "mlsysbench bench: null workload, %d s runs, median of %d", RUN_MS / 1000, REPEATS);
-  figures ss = median(0, NULL), s50 = median(1, NULL), s100 = median(2, &bps_server);
+  figures ss = median(0, NULL), s50 = median(1, NULL), s100 = median(2, NULL);
+  median(6, &bps_server);
   figures off = median(3, &bps_offline), batch = median(4, &bps_batch);
   figures peak = median(5, NULL);
-  int confirmed = valid_of_three(peak.v[0]);
+  /* the highest target VALID in 3 of 3 fresh runs: step down 2 % from the search's answer */
+  double top = peak.v[0];
+  int confirmed = 0;
+  for (int i = 0; i < 10 && (confirmed = valid_of_three(top)) < 3; i++) top *= 0.98;
   fprintf(stderr, "\n\n");
   printf("%-66s %-26s %s\n", "figure (2-core machine, null SUT)", "MLPerf LoadGen 6.0.17", "mlsysbench");
   printf("%-66s %-26s %.0f\n", "SingleStream queries/s including harness overhead", "354,000-369,000", ss.v[0]);
   printf("%-66s %-26s %.0f ns (p50 %.0f, p99 %.0f)\n", "SingleStream p90 latency, null SUT completing inline", "231 ns", ss.v[2], ss.v[1], ss.v[3]);
-  printf("%-66s %-26s %.0f qps (%d of 3 VALID)\n", "Server highest target QPS VALID (10 ms p99 bound)", "170,000-300,000", peak.v[0], confirmed);
+  printf("%-66s %-26s %.0f qps (%d of 3 VALID; search said %.0f)\n", "Server highest target QPS VALID in 3 of 3 runs (10 ms p99 bound)", "170,000-300,000", top, confirmed, peak.v[0]);
   printf("%-66s %-26s %.2f us / %.2f us\n", "Server issue delay p50 / p99 at 50,000 QPS", "58 us / 133 us", s50.v[0] / 1e3, s50.v[1] / 1e3);
   printf("%-66s %-26s %.2f us\n", "Server p50 latency at 100,000 QPS (from scheduled time)", "55 us", s100.v[2] / 1e3);
   printf("%-66s %-26s %.0f\n", "Offline samples/s, 1,000,000 samples, one completion call each", "1,690,000", off.v[0]);
   printf("%-66s %-26s %.0f\n", "Offline samples/s, worker thread completing batches of 1024", "3,440,000", batch.v[0]);
-  printf("%-66s %-26s Offline %.0f B, Server %.0f B\n", "memory per sample (peak RSS / samples)", "Offline 100-130 B, Server 300 B", bps_offline, bps_server);
+  printf("%-66s %-26s Offline %.0f B, Server %.0f B\n", "memory per sample (peak RSS / samples; Server at 1M QPS)", "Offline 100-130 B, Server 300 B", bps_offline, bps_server);
   printf("%-66s %-26s %.0f runs, %.1f s\n", "find-peak: runs and time to the highest valid Server QPS", "25 runs, 110 s", peak.v[1], peak.v[2]);
   return 0;
 }
