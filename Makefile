@@ -16,7 +16,7 @@ OPT      ?= -O2
 SANITIZE ?=
 V        ?= 0
 PREFIX   ?= /usr/local
-TESTS    ?= loadgen workloads sut reports harness e2e
+TESTS    ?= loadgen workloads sut reports hardware_profiles harness e2e
 
 comma := ,
 ifeq ($(SANITIZE),)
@@ -33,16 +33,17 @@ Q := @
 endif
 
 VERSION = $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
-PKGS    = hwloc json-c
+PKGS    = hwloc json-c papi
 CFLAGS  = -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wshadow -Wno-unused-parameter \
           -pthread -MMD -MP -I. $(SANFLAGS) $(shell pkg-config --cflags $(PKGS)) \
-          -DMB_VERSION='"$(VERSION)"' $(EXTRA_CFLAGS)
-LDLIBS  = $(shell pkg-config --libs $(PKGS)) -lcsv -lm -pthread
+          -DMB_VERSION='"$(VERSION)"' -DMB_PROFILE_DIRS='"$(CURDIR)/hardware_profiles:$(PREFIX)/share/mlsysbench/hardware_profiles"' \
+          $(EXTRA_CFLAGS)
+LDLIBS  = $(shell pkg-config --libs $(PKGS)) -lsde -lcsv -ldl -lm -pthread
 LDFLAGS = $(SANFLAGS)
 
 LG_SRC  := $(wildcard loadgen/*.c)
 LIB_SRC := $(wildcard workloads/*.c) $(wildcard sut/*.c) $(wildcard sut/cpu/*.c) \
-           $(wildcard reports/*.c) $(filter-out harness/main.c,$(wildcard harness/*.c))
+           $(wildcard reports/*.c) $(wildcard hardware_profiles/*.c) $(filter-out harness/main.c,$(wildcard harness/*.c))
 LG_OBJ  := $(LG_SRC:%.c=$(BUILD)/obj/%.o)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(foreach d,$(TESTS),$(wildcard tests/$(d)/test_*.c))
@@ -74,11 +75,13 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/mlsysbench-bench
 	$(Q)$(BUILD)/mlsysbench-bench
 
-install: $(BIN)
+install: $(BIN) $(BUILD)/libloadgen.a
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/mlsysbench $(DESTDIR)$(PREFIX)/lib
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mlsysbench
 	install -m 644 loadgen/loadgen.h $(DESTDIR)$(PREFIX)/include/mlsysbench/loadgen.h
 	install -m 644 $(BUILD)/libloadgen.a $(DESTDIR)$(PREFIX)/lib/libloadgen.a
+	install -d $(DESTDIR)$(PREFIX)/share/mlsysbench/hardware_profiles
+	for f in hardware_profiles/*.json; do [ -f "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(PREFIX)/share/mlsysbench/hardware_profiles/ || true; done
 
 clean:
 	rm -rf build

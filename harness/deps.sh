@@ -4,7 +4,7 @@
 # Quiet when everything is present.
 set -eu
 
-PKGS="pkg-config libhwloc-dev libcsv-dev libjson-c-dev libcmocka-dev"
+PKGS="pkg-config libhwloc-dev libcsv-dev libjson-c-dev libcmocka-dev libpapi-dev"
 
 missing=""
 for p in $PKGS; do

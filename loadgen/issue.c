@@ -129,8 +129,8 @@ static void lg_run_server(lg_test *t, lg_selector *sel) {
   }
 }
 
-/* Offline: every sample in one query, issued at the start. */
-static void lg_run_offline(lg_test *t, lg_selector *sel, uint32_t *idx) {
+/* Offline: every sample in one query, built before the timed region... */
+static void lg_prepare_offline(lg_test *t, lg_selector *sel, uint32_t *idx) {
   uint64_t n = lg_offline_query_size(&t->s);
   for (uint64_t done = 0; done < n;) {
     size_t k = n - done < LG_CHUNK ? (size_t)(n - done) : LG_CHUNK;
@@ -138,9 +138,16 @@ static void lg_run_offline(lg_test *t, lg_selector *sel, uint32_t *idx) {
     if (lg_test_append(t, 0, idx, k) == SIZE_MAX) break;
     done += k;
   }
-  t->t0_ns = lg_now_ns();
+}
+
+/* ...and issued at its start. */
+static void lg_run_offline(lg_test *t) {
   lg_test_issue(t, 0, t->count, 0, 1);
   lg_test_wait(t, t->count, true, 0);
+}
+
+static void lg_timed(lg_test *t, bool start) {
+  if (t->hooks.timed) t->hooks.timed(t->hooks.ctx, start);
 }
 
 /* Wait for the outstanding samples; after an interrupt, for at most drain_timeout. */
@@ -176,18 +183,23 @@ int lg_run_performance(lg_test *t) {
   int slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
   prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
   t->next_progress_ns = t->progress_last_ns = t->progress_last_completed = 0;
+  if (t->s.scenario == LG_OFFLINE) lg_prepare_offline(t, &sel, idx);
+  lg_timed(t, true);
   t->t0_ns = lg_now_ns();
   if (t->s.scenario == LG_SERVER)
     lg_run_server(t, &sel);
   else if (t->s.scenario == LG_OFFLINE)
-    lg_run_offline(t, &sel, idx);
+    lg_run_offline(t);
   else
     lg_run_stream(t, &sel, idx);
   lg_drain(t);
+  lg_timed(t, false);
   if (slack > 0) prctl(PR_SET_TIMERSLACK, (unsigned long)slack, 0, 0, 0);
   lg_test_freeze(t);
-  rc = lg_compute_result(t);
+  /* unload first: a SUT must not read the issued samples after it (results.c reuses
+   * their memory) */
   int urc = lg_qsl_call(t, false, sel.loaded, (size_t)pcount);
+  rc = lg_compute_result(t);
   if (rc == LG_OK) rc = urc;
 out:
   free(idx);
@@ -230,6 +242,7 @@ int lg_run_accuracy(lg_test *t) {
   int rc = lg_test_reserve(t, (size_t)count);
   uint64_t *set = rc ? NULL : malloc(per * sizeof *set);
   if (!rc && !set) rc = LG_ENOMEM;
+  lg_timed(t, true);
   t->t0_ns = lg_now_ns();
   for (uint64_t base = 0; !rc && base < count && !lg_test_stopping(t); base += per) {
     size_t n = (size_t)(count - base < per ? count - base : per);
@@ -241,6 +254,7 @@ int lg_run_accuracy(lg_test *t) {
     rc = lg_qsl_call(t, false, set, n);
     if (t->hung) break;
   }
+  lg_timed(t, false);
   free(set);
   if (rc) return rc;
   lg_test_freeze(t);

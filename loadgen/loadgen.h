@@ -219,7 +219,8 @@ typedef struct lg_qsl_ops {
   const char *name;
   uint64_t total_sample_count;
   uint64_t performance_sample_count; /* how many fit in memory */
-  /* Untimed. Return 0 on success, non-zero to abort the test (LG_EQSL). May be NULL. */
+  /* Untimed. Return 0 on success, non-zero to abort the test (LG_EQSL). May be NULL.
+   * After unload returns, the SUT must not read lg_sample arrays it was issued. */
   int (*load)(void *ctx, const uint64_t *indices, size_t n);
   int (*unload)(void *ctx, const uint64_t *indices, size_t n);
 } lg_qsl_ops;
@@ -242,6 +243,11 @@ typedef struct lg_hooks {
   /* Accuracy mode: bytes kept per response (larger responses are counted as
    * errors); 0 = responses are not kept. */
   size_t response_bytes_max;
+  /* Called with start = true just before the timed region (after the QSL load) and
+   * with false right after it (after the drain, before the unload), so collectors
+   * (counters, energy) measure the same window as the metric; may be NULL. In
+   * find-peak mode it brackets every probe; the last window is the confirming run. */
+  void (*timed)(void *ctx, bool start);
 } lg_hooks;
 
 /* ---- running a test ------------------------------------------------------------ */
