@@ -212,7 +212,8 @@ static int mb_run_test(mb_run_state *st) {
   const wl_info *info = wl_model_info(st->wl);
   lg_hooks hooks = {st, isatty(STDERR_FILENO) ? mb_on_progress : NULL,
                     mb_on_log,
-                    st->plan->settings.mode == LG_MODE_ACCURACY ? wl_tensor_bytes(&info->output) : 0};
+                    st->plan->settings.mode == LG_MODE_ACCURACY ? wl_tensor_bytes(&info->output) : 0,
+                    NULL};
   int rc = lg_test_init(&st->test, &st->plan->settings, &so, st->sut, &qo, st->sut, &hooks);
   if (rc) {
     fprintf(stderr, "mlsysbench run: %s\n", lg_test_error(st->test));

@@ -60,6 +60,8 @@ SAME_LAYOUT_(rpt_kvlist);
 SAME_LAYOUT_(rpt_settinglist);
 SAME_LAYOUT_(rpt_reasonlist);
 SAME_LAYOUT_(rpt_probelist);
+SAME_LAYOUT_(rpt_counterlist);
+SAME_LAYOUT_(rpt_domainlist);
 
 #define FLD(S, m, t) {#m, t, offsetof(S, m), NULL}
 #define SUB(S, m, t, tab) {#m, t, offsetof(S, m), &tab}
@@ -193,6 +195,42 @@ static const field accuracy_f[] = {
 static const table accuracy_t =
     TABLE(rpt_accuracy, accuracy_f, (long)offsetof(rpt_accuracy, present), false);
 
+static const field counter_f[] = {
+    FLD(rpt_counter, name, F_STR),      FLD(rpt_counter, source, F_STR),
+    FLD(rpt_counter, unit, F_STR),      FLD(rpt_counter, available, F_BOOL),
+    FLD(rpt_counter, total, F_OF64),    FLD(rpt_counter, per_inference, F_OF64),
+    FLD(rpt_counter, reason, F_STR)};
+static const table counter_t = TABLE(rpt_counter, counter_f, -1, false);
+
+static const field counters_f[] = {
+    FLD(rpt_counters, requested, F_STR), SUB(rpt_counters, items, F_LIST, counter_t),
+    FLD(rpt_counters, ipc, F_OF64)};
+static const table counters_t =
+    TABLE(rpt_counters, counters_f, (long)offsetof(rpt_counters, present), false);
+
+static const field domain_f[] = {FLD(rpt_energy_domain, name, F_STR),
+                                 FLD(rpt_energy_domain, joules, F_F64)};
+static const table domain_t = TABLE(rpt_energy_domain, domain_f, -1, false);
+
+static const field energy_f[] = {
+    FLD(rpt_energy, available, F_BOOL),     FLD(rpt_energy, requested, F_STR),
+    FLD(rpt_energy, source, F_STR),         FLD(rpt_energy, method, F_STR),
+    FLD(rpt_energy, estimate, F_OBOOL),     FLD(rpt_energy, joules, F_OF64),
+    FLD(rpt_energy, avg_watts, F_OF64),     FLD(rpt_energy, joules_per_inference, F_OF64),
+    FLD(rpt_energy, interval_s, F_OF64),    FLD(rpt_energy, sampling_interval_s, F_OF64),
+    SUB(rpt_energy, domains, F_LIST, domain_t), FLD(rpt_energy, reason, F_STR)};
+static const table energy_t =
+    TABLE(rpt_energy, energy_f, (long)offsetof(rpt_energy, present), false);
+
+static const field roofline_f[] = {
+    FLD(rpt_roofline, profile, F_STR),           FLD(rpt_roofline, precision, F_STR),
+    FLD(rpt_roofline, achieved_flops, F_OF64),   FLD(rpt_roofline, arithmetic_intensity, F_OF64),
+    FLD(rpt_roofline, peak_flops, F_OF64),       FLD(rpt_roofline, bandwidth_bytes_per_s, F_OF64),
+    FLD(rpt_roofline, attainable_flops, F_OF64), FLD(rpt_roofline, fraction, F_OF64),
+    FLD(rpt_roofline, bound, F_STR),             FLD(rpt_roofline, reason, F_STR)};
+static const table roofline_t =
+    TABLE(rpt_roofline, roofline_f, (long)offsetof(rpt_roofline, present), false);
+
 static const field doc_f[] = {
     SUB(rpt_results, build, F_OBJ, build_t),
     SUB(rpt_results, workload, F_OBJ, workload_t),
@@ -201,10 +239,14 @@ static const field doc_f[] = {
     SUB(rpt_results, settings, F_LIST, setting_t),
     SUB(rpt_results, seeds, F_OBJ, seeds_t),
     SUB(rpt_results, result, F_OBJ, result_t),
-    SUB(rpt_results, accuracy, F_OBJ, accuracy_t)};
+    SUB(rpt_results, accuracy, F_OBJ, accuracy_t),
+    SUB(rpt_results, counters, F_OBJ, counters_t),
+    SUB(rpt_results, energy, F_OBJ, energy_t),
+    SUB(rpt_results, roofline, F_OBJ, roofline_t)};
 static const table doc_t = TABLE(rpt_results, doc_f, -1, false);
 
 /* ---- generic helpers ------------------------------------------------------------- */
+static int append_copy(void *p, const table *t, const void *elem);
 static anylist list_get(const char *p) {
   anylist l;
   memcpy(&l, p, sizeof l);
@@ -357,12 +399,45 @@ int rpt_results_add_reason(rpt_results *r, const char *code, const char *text) {
 
 int rpt_results_add_probe(rpt_results *r, const rpt_probe *probe) {
   if (r == NULL || probe == NULL) return RPT_EINVAL;
-  rpt_probelist *l = &r->result.find_peak.probes;
-  rpt_probe *items = rpt__grow(l->items, &l->cap, l->count + 1, sizeof *items);
+  return append_copy(&r->result.find_peak.probes, &probe_t, probe);
+}
+
+/* Append a copy of *elem (a struct described by t) to the list at p: every F_STR field
+ * is duplicated; other fields are copied as they are. */
+static int append_copy(void *p, const table *t, const void *elem) {
+  anylist l = list_get(p);
+  void *items = rpt__grow(l.items, &l.cap, l.count + 1, t->size);
   if (items == NULL) return RPT_ENOMEM;
-  l->items = items;
-  items[l->count++] = *probe;
+  l.items = items;
+  list_put(p, &l);
+  char *dst = (char *)items + l.count * t->size;
+  memcpy(dst, elem, t->size);
+  for (size_t i = 0; i < t->count; i++) {
+    if (t->fields[i].type != F_STR) continue;
+    char **slot = (char **)(void *)(dst + t->fields[i].off);
+    const char *src = *slot;
+    *slot = NULL;
+    if (rpt_set_string(slot, src) != RPT_OK) {
+      for (size_t j = 0; j < i; j++)
+        if (t->fields[j].type == F_STR) rpt_set_string((char **)(void *)(dst + t->fields[j].off), NULL);
+      return RPT_ENOMEM;
+    }
+  }
+  l.count++;
+  list_put(p, &l);
   return RPT_OK;
+}
+
+int rpt_results_add_counter(rpt_results *r, const rpt_counter *c) {
+  if (r == NULL || c == NULL || c->name == NULL) return RPT_EINVAL;
+  r->counters.present = true;
+  return append_copy(&r->counters.items, &counter_t, c);
+}
+
+int rpt_results_add_energy_domain(rpt_results *r, const rpt_energy_domain *d) {
+  if (r == NULL || d == NULL || d->name == NULL) return RPT_EINVAL;
+  r->energy.present = true;
+  return append_copy(&r->energy.domains, &domain_t, d);
 }
 
 const rpt_setting *rpt_results_find_setting(const rpt_results *r, const char *key) {

@@ -180,6 +180,54 @@ typedef struct rpt_accuracy {
   uint64_t missing;               /* samples without an output */
 } rpt_accuracy;
 
+/* Hardware and software counters over the timed region, summed over SUT workers. */
+typedef struct rpt_counter {
+  char *name;                     /* "PAPI_TOT_INS", "task-clock" */
+  char *source;                   /* "papi", "perf", "sde" */
+  char *unit;                     /* "count", "ns" */
+  bool available;                 /* false: reason says why; values unset */
+  rpt_opt_f64 total, per_inference;
+  char *reason;
+} rpt_counter;
+typedef struct rpt_counterlist { size_t count, cap; rpt_counter *items; } rpt_counterlist;
+
+typedef struct rpt_counters {
+  bool present;
+  char *requested;                /* the --counters spec */
+  rpt_counterlist items;
+  rpt_opt_f64 ipc;                /* instructions per cycle when both were counted */
+} rpt_counters;
+
+typedef struct rpt_energy_domain {
+  char *name;                     /* "package-0", "dram", "gpu-0" */
+  double joules;
+} rpt_energy_domain;
+typedef struct rpt_domainlist { size_t count, cap; rpt_energy_domain *items; } rpt_domainlist;
+
+/* Energy over the same timed region as the metric. */
+typedef struct rpt_energy {
+  bool present;
+  bool available;                 /* false: reason says why; values unset */
+  char *requested;                /* the --energy spec */
+  char *source;                   /* "rapl", "nvml", "estimate" */
+  char *method;                   /* how it was measured or estimated */
+  rpt_opt_bool estimate;          /* true for TDP x time */
+  rpt_opt_f64 joules, avg_watts, joules_per_inference, interval_s, sampling_interval_s;
+  rpt_domainlist domains;
+  char *reason;
+} rpt_energy;
+
+/* The run on the hardware profile's roofline. */
+typedef struct rpt_roofline {
+  bool present;
+  char *profile;                  /* hardware profile name */
+  char *precision;                /* "fp32" */
+  rpt_opt_f64 achieved_flops, arithmetic_intensity, peak_flops, bandwidth_bytes_per_s;
+  rpt_opt_f64 attainable_flops, fraction;
+  char *bound;                    /* "compute" or "memory" */
+  char *reason;                   /* when it could not be placed */
+} rpt_roofline;
+
 typedef struct rpt_results {
   rpt_build build;
   rpt_workload workload;
@@ -189,6 +237,9 @@ typedef struct rpt_results {
   rpt_seeds seeds;
   rpt_run_result result;
   rpt_accuracy accuracy;
+  rpt_counters counters;
+  rpt_energy energy;
+  rpt_roofline roofline;
 } rpt_results;
 
 /* ---- life cycle and setters --------------------------------------------------------- */
@@ -215,6 +266,10 @@ int rpt_results_add_setting(rpt_results *r, const char *key, const char *value,
                             const char *source);
 int rpt_results_add_reason(rpt_results *r, const char *code, const char *text);
 int rpt_results_add_probe(rpt_results *r, const rpt_probe *probe);
+/* Append a copy of *c (its strings copied) to counters.items / of *d to
+ * energy.domains, and set the block's present flag. */
+int rpt_results_add_counter(rpt_results *r, const rpt_counter *c);
+int rpt_results_add_energy_domain(rpt_results *r, const rpt_energy_domain *d);
 
 /* The setting named key, or NULL. The pointer lives as long as r is unchanged. */
 const rpt_setting *rpt_results_find_setting(const rpt_results *r, const char *key);

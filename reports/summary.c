@@ -208,6 +208,61 @@ static void write_accuracy(FILE *f, const rpt_accuracy *a) {
   aligned(f, "Missing outputs", "%" PRIu64, a->missing);
 }
 
+/* ---- counters, energy, roofline ----------------------------------------------------- */
+static void write_counters(FILE *f, const rpt_counters *c) {
+  char label[96], b1[48], b2[48];
+  if (!c->present) return;
+  section(f, "Counters (timed region, summed over SUT workers)");
+  for (size_t i = 0; i < c->items.count; i++) {
+    const rpt_counter *k = &c->items.items[i];
+    snprintf(label, sizeof label, "%s (%s)", k->name, or_unknown(k->source));
+    if (k->available && k->total.set)
+      aligned(f, label, "%s %s, %s per inference", num(b1, sizeof b1, k->total.v),
+              or_unknown(k->unit), k->per_inference.set ? num(b2, sizeof b2, k->per_inference.v) : "unavailable");
+    else
+      aligned(f, label, "unavailable: %s", or_unknown(k->reason));
+  }
+  aligned_f64(f, "IPC", c->ipc);
+}
+
+static void write_energy(FILE *f, const rpt_energy *e) {
+  if (!e->present) return;
+  section(f, e->estimate.set && e->estimate.v ? "Energy (ESTIMATE)" : "Energy");
+  if (!e->available) {
+    aligned(f, "Energy", "unavailable: %s", or_unknown(e->reason));
+    return;
+  }
+  aligned(f, "Source", "%s%s", or_unknown(e->source),
+          e->estimate.set && e->estimate.v ? " (estimate, not a measurement)" : "");
+  aligned(f, "Method", "%s", or_unknown(e->method));
+  aligned_f64(f, "Joules", e->joules);
+  aligned_f64(f, "Average watts", e->avg_watts);
+  aligned_f64(f, "Joules per inference", e->joules_per_inference);
+  aligned_f64(f, "Interval (s)", e->interval_s);
+  aligned_f64(f, "Sampling interval (s)", e->sampling_interval_s);
+  for (size_t i = 0; i < e->domains.count; i++) {
+    char b[48];
+    aligned(f, e->domains.items[i].name, "%s J", num(b, sizeof b, e->domains.items[i].joules));
+  }
+}
+
+static void write_roofline(FILE *f, const rpt_roofline *r) {
+  if (!r->present) return;
+  section(f, "Roofline");
+  aligned(f, "Hardware profile", "%s (%s)", or_unknown(r->profile), or_unknown(r->precision));
+  if (r->reason) {
+    aligned(f, "Placement", "unavailable: %s", r->reason);
+    return;
+  }
+  aligned_f64(f, "Achieved FLOP/s", r->achieved_flops);
+  aligned_f64(f, "Arithmetic intensity (FLOP/byte)", r->arithmetic_intensity);
+  aligned_f64(f, "Peak FLOP/s", r->peak_flops);
+  aligned_f64(f, "Memory bandwidth (bytes/s)", r->bandwidth_bytes_per_s);
+  aligned_f64(f, "Attainable FLOP/s", r->attainable_flops);
+  aligned_f64(f, "Fraction of attainable", r->fraction);
+  aligned(f, "Bound", "%s", or_unknown(r->bound));
+}
+
 /* ---- settings and identity ---------------------------------------------------------- */
 static void write_seed(FILE *f, const rpt_results *r, const char *name, rpt_opt_u64 v) {
   if (v.set && rpt_results_find_setting(r, name) == NULL) /* not listed already */
@@ -315,6 +370,9 @@ int rpt_summary_write(FILE *f, const rpt_results *r) {
   write_top(f, r);
   write_stats(f, &r->result);
   write_accuracy(f, &r->accuracy);
+  write_counters(f, &r->counters);
+  write_energy(f, &r->energy);
+  write_roofline(f, &r->roofline);
   write_settings(f, r);
   write_identity(f, r);
   return ferror(f) ? RPT_EIO : RPT_OK;

@@ -112,6 +112,19 @@ static void fill_all(rpt_results *r) {
   assert_int_equal(rpt_results_add_probe(r, &(rpt_probe){2000.5, false, 12500000, 2500}), RPT_OK);
 
   r->accuracy = (rpt_accuracy){true, 1000, rpt_f64(0.998), rpt_f64(3.5e-6), 2};
+
+  char name[] = "task-clock"; /* copied, so a later change must not show */
+  assert_int_equal(rpt_results_add_counter(r, &(rpt_counter){name, "perf", "ns", true, rpt_f64(5.5e8), rpt_f64(1234.5), NULL}), RPT_OK);
+  name[0] = 'X';
+  assert_int_equal(rpt_results_add_counter(r, &(rpt_counter){"PAPI_TOT_INS", "papi", "count", false, {0}, {0}, "component perf_event disabled: no PMU"}), RPT_OK);
+  rpt_set_string(&r->counters.requested, "default");
+  r->energy.available = true;
+  rpt_set_string(&r->energy.source, "rapl");
+  r->energy.estimate = rpt_bool(false);
+  r->energy.joules = rpt_f64(12.25);
+  assert_int_equal(rpt_results_add_energy_domain(r, &(rpt_energy_domain){"package-0", 10.5}), RPT_OK);
+  r->roofline = (rpt_roofline){.present = true, .achieved_flops = rpt_f64(2.5e10), .fraction = rpt_f64(0.25)};
+  rpt_set_string(&r->roofline.bound, "memory");
 }
 
 static void assert_latency_equal(const rpt_latency *a, const rpt_latency *b) {
@@ -160,6 +173,17 @@ static void assert_same(const rpt_results *a, const rpt_results *b) {
   assert_true(b->accuracy.present);
   assert_true(b->accuracy.max_abs_error.v == 3.5e-6);
   assert_int_equal(b->accuracy.missing, 2);
+  assert_int_equal(b->counters.items.count, 2);
+  assert_string_equal(b->counters.items.items[0].name, "task-clock");
+  assert_true(b->counters.items.items[0].per_inference.v == 1234.5);
+  assert_false(b->counters.items.items[1].available);
+  assert_false(b->counters.items.items[1].total.set); /* unavailable is never a 0 */
+  assert_string_equal(b->counters.items.items[1].reason, "component perf_event disabled: no PMU");
+  assert_true(b->energy.present && b->energy.available);
+  assert_true(b->energy.domains.items[0].joules == 10.5);
+  assert_true(b->energy.estimate.set && !b->energy.estimate.v);
+  assert_true(b->roofline.fraction.v == 0.25);
+  assert_string_equal(b->roofline.bound, "memory");
 }
 
 /* Both documents serialize to equal JSON. */

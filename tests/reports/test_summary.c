@@ -165,6 +165,29 @@ static void test_offline_has_no_issue_delay(void **state) {
   rpt_results_destroy(&r);
 }
 
+static void test_counters_energy_roofline(void **state) {
+  rpt_results r;
+  server_run(&r, true);
+  rpt_results_add_counter(&r, &(rpt_counter){"task-clock", "perf", "ns", true, rpt_f64(5e8), rpt_f64(25000), NULL});
+  rpt_results_add_counter(&r, &(rpt_counter){"PAPI_TOT_INS", "papi", "count", false, {0}, {0}, "perf_event component disabled"});
+  r.energy = (rpt_energy){.present = true, .available = true, .estimate = rpt_bool(true),
+                          .joules = rpt_f64(42.5), .joules_per_inference = rpt_f64(0.002125)};
+  rpt_set_string(&r.energy.source, "estimate");
+  rpt_set_string(&r.energy.method, "TDP x time");
+  r.roofline = (rpt_roofline){.present = true, .attainable_flops = rpt_f64(1e11), .fraction = rpt_f64(0.125)};
+  rpt_set_string(&r.roofline.bound, "compute");
+  char *t = render(&r);
+  has_value(t, "task-clock (perf)", "500000000 ns, 25000 per inference");
+  has_value(t, "PAPI_TOT_INS (papi)", "unavailable: perf_event component disabled");
+  has(t, "Energy (ESTIMATE)");
+  has_value(t, "Source", "estimate (estimate, not a measurement)");
+  has_value(t, "Joules", "42.500");
+  has_value(t, "Fraction of attainable", "0.125");
+  has_value(t, "Bound", "compute");
+  free(t);
+  rpt_results_destroy(&r);
+}
+
 static void test_unset_is_not_zero(void **state) {
   rpt_results r;
   rpt_results_init(&r);
@@ -251,6 +274,7 @@ int main(void) {
       cmocka_unit_test(test_server_invalid),
       cmocka_unit_test(test_server_without_issue_delay),
       cmocka_unit_test(test_offline_has_no_issue_delay),
+      cmocka_unit_test(test_counters_energy_roofline),
       cmocka_unit_test(test_unset_is_not_zero),
       cmocka_unit_test(test_multistream_and_find_peak),
       cmocka_unit_test(test_row),
