@@ -65,6 +65,20 @@ void mb_print_run_help(FILE *f) {
       "    --threads N          SUT worker threads (default: one per physical core;\n"
       "                         0 = complete inline on the issuing thread)\n"
       "    --batch N            samples per worker hand-out in Offline\n"
+      "    --cpus LIST          CPUs the SUT may use, e.g. 0-3 or 0,2,4-5 (default all);\n"
+      "                         the loadgen's own thread runs on the others when any remain\n"
+      "    --pin POLICY         core (default: a worker per physical core, bound to it),\n"
+      "                         pu (a worker per hardware thread) or none (not bound)\n"
+      "    --counters SPEC      default, or PAPI events like PAPI_TOT_INS,PAPI_TOT_CYC;\n"
+      "                         counted per SUT worker over the timed region, summed.\n"
+      "                         Software counters (task-clock, context switches, page\n"
+      "                         faults) are always there; events this machine cannot\n"
+      "                         count are reported unavailable with the reason\n"
+      "    --counters-required  fail instead when a requested event is unavailable\n"
+      "    --energy SOURCE      rapl | nvml | estimate | lpm01a:PATH | auto: energy over\n"
+      "                         the timed region (estimate = TDP x time, labelled so)\n"
+      "    --profile NAME       hardware profile for the roofline and estimates: a name\n"
+      "                         from `mlsysbench list` or auto (default: auto)\n"
       "    --out DIR            the run folder to write (default mlsb-runs/DATE-W-S)\n"
       "    --quiet              do not print the summary\n"
       "    -h, --help           this page\n"
@@ -109,7 +123,10 @@ static int mb_add(const char **list, int *n, const char *flag, const char *value
   return MB_EXIT_OK;
 }
 
-enum { OPT_TARGET = 256, OPT_DURATION, OPT_MINQ, OPT_MODEL, OPT_QUIET };
+enum {
+  OPT_TARGET = 256, OPT_DURATION, OPT_MINQ, OPT_MODEL, OPT_QUIET, OPT_CPUS, OPT_PIN,
+  OPT_COUNTERS, OPT_COUNTERS_REQ, OPT_ENERGY, OPT_PROFILE
+};
 
 static int mb_parse_one(int c, const char *arg, mb_run_opts *o) {
   uint64_t u;
@@ -131,6 +148,16 @@ static int mb_parse_one(int c, const char *arg, mb_run_opts *o) {
     case 'o': o->out = arg; return MB_EXIT_OK;
     case OPT_MODEL: o->model = arg; return MB_EXIT_OK;
     case OPT_QUIET: o->quiet = true; return MB_EXIT_OK;
+    case OPT_CPUS: o->cpus = arg; return MB_EXIT_OK;
+    case OPT_PIN:
+      if (strcmp(arg, "none") && strcmp(arg, "core") && strcmp(arg, "pu"))
+        return mb_bad("--pin", arg, "use none, core or pu");
+      o->pin = arg;
+      return MB_EXIT_OK;
+    case OPT_COUNTERS: o->counters = arg; return MB_EXIT_OK;
+    case OPT_COUNTERS_REQ: o->counters_required = true; return MB_EXIT_OK;
+    case OPT_ENERGY: o->energy = arg; return MB_EXIT_OK;
+    case OPT_PROFILE: o->profile = arg; return MB_EXIT_OK;
     case 't':
       if (!mb_parse_u64(arg, &u) || u > 4096) return mb_bad("--threads", arg, "want 0..4096");
       o->threads = (int)u, o->threads_set = true;
@@ -163,7 +190,10 @@ int mb_parse_run(int argc, char **argv, mb_run_opts *o, bool *help_shown) {
       {"out", 1, 0, 'o'},       {"threads", 1, 0, 't'},    {"batch", 1, 0, 'b'},
       {"target-qps", 1, 0, OPT_TARGET}, {"duration-ms", 1, 0, OPT_DURATION},
       {"min-queries", 1, 0, OPT_MINQ},  {"model", 1, 0, OPT_MODEL},
-      {"quiet", 0, 0, OPT_QUIET}, {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
+      {"quiet", 0, 0, OPT_QUIET}, {"cpus", 1, 0, OPT_CPUS}, {"pin", 1, 0, OPT_PIN},
+      {"counters", 1, 0, OPT_COUNTERS}, {"counters-required", 0, 0, OPT_COUNTERS_REQ},
+      {"energy", 1, 0, OPT_ENERGY}, {"profile", 1, 0, OPT_PROFILE},
+      {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
   *help_shown = false;
   optind = 1;
   opterr = 1;

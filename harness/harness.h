@@ -43,6 +43,12 @@ typedef struct mb_run_opts {
   uint64_t duration_ms;          /* 0 = unset */
   uint64_t min_queries;          /* 0 = unset */
   bool quiet;                    /* no summary on stdout */
+  const char *cpus;              /* --cpus LIST */
+  const char *pin;               /* --pin none|core|pu */
+  const char *counters;          /* --counters default|LIST */
+  bool counters_required;
+  const char *energy;            /* --energy rapl|nvml|lpm01a:PATH|estimate|auto */
+  const char *profile;           /* --profile NAME|auto */
   int argc;                      /* the command line, for results.json */
   const char *const *argv;
 } mb_run_opts;

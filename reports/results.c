@@ -98,7 +98,8 @@ static const field sut_f[] = {
     FLD(rpt_sut, name, F_STR),     FLD(rpt_sut, device, F_STR),
     FLD(rpt_sut, threads, F_OU64), FLD(rpt_sut, batch, F_OU64),
     {"inline", F_OBOOL, offsetof(rpt_sut, inline_completion), NULL},
-    FLD(rpt_sut, pinning, F_STR),  FLD(rpt_sut, worker_cpus, F_STRLIST)};
+    FLD(rpt_sut, pinning, F_STR),  FLD(rpt_sut, worker_cpus, F_STRLIST),
+    FLD(rpt_sut, loadgen_cpus, F_STR)};
 static const table sut_t = TABLE(rpt_sut, sut_f, -1, false);
 
 static const field topology_f[] = {

@@ -92,6 +92,7 @@ typedef struct rpt_sut {
   rpt_opt_bool inline_completion; /* completes on the issuing thread */
   char *pinning;           /* pinning policy, e.g. "cores", "none" */
   rpt_strlist worker_cpus; /* per worker: its cpuset as a list, e.g. "0" or "0,16" */
+  char *loadgen_cpus;      /* where the loadgen's own thread ran, or why not pinned */
 } rpt_sut;
 
 typedef struct rpt_topology {  /* hwloc summary */

@@ -336,6 +336,7 @@ static void write_sut(FILE *f, const rpt_sut *s) {
     aligned(f, "SUT completes inline", "%s", s->inline_completion.v ? "yes" : "no");
   if (s->pinning) aligned(f, "Pinning", "%s", s->pinning);
   write_strlist(f, "Worker cpus", &s->worker_cpus, false);
+  if (s->loadgen_cpus) aligned(f, "Loadgen thread cpus", "%s", s->loadgen_cpus);
 }
 
 static void write_host(FILE *f, const rpt_host *h) {
