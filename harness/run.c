@@ -5,6 +5,7 @@
  * marked INVALID "interrupted".
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <stdatomic.h>
@@ -120,6 +121,7 @@ typedef struct mb_run_state {
   rpt_runfolder *rf;
   rpt_detail *detail;
   bool progress_shown;
+  char loadgen_cpus[128];
 } mb_run_state;
 
 static void mb_on_log(void *ctx, const char *key, const char *message) {
@@ -145,6 +147,8 @@ static int mb_open_parts(mb_run_state *st) {
   so.spec = o->sut;
   so.threads = o->threads_set ? (o->threads == 0 ? -1 : o->threads) : 0;
   so.batch = o->batch;
+  so.cpus = o->cpus;
+  so.pin = o->pin;
   int rc = sut_open(&st->sut, &so, st->wl, err, sizeof err);
   if (rc != SUT_OK) {
     fprintf(stderr, "mlsysbench run: --sut %s: %s\n", o->sut, err[0] ? err : sut_strerror(rc));
@@ -219,6 +223,12 @@ static int mb_run_test(mb_run_state *st) {
     fprintf(stderr, "mlsysbench run: %s\n", lg_test_error(st->test));
     return MB_EXIT_USAGE;
   }
+  /* keep this (the loadgen) thread off the SUT's cores when any are spare; restore
+   * afterwards so the next run's workers do not inherit the binding */
+  cpu_set_t saved;
+  bool have_saved = sched_getaffinity(0, sizeof saved, &saved) == 0;
+  sut_pin_caller_off(st->sut, st->loadgen_cpus, sizeof st->loadgen_cpus);
+  rpt_detail_logf(st->detail, "loadgen_thread", "%s", st->loadgen_cpus);
   atomic_store(&mb_current_test, st->test);
   void (*old_int)(int) = signal(SIGINT, mb_on_signal);
   void (*old_term)(int) = signal(SIGTERM, mb_on_signal);
@@ -226,6 +236,7 @@ static int mb_run_test(mb_run_state *st) {
   signal(SIGINT, old_int);
   signal(SIGTERM, old_term);
   atomic_store(&mb_current_test, NULL);
+  if (have_saved) sched_setaffinity(0, sizeof saved, &saved);
   if (st->progress_shown) fputc('\n', stderr);
   if (rc) {
     fprintf(stderr, "mlsysbench run: the test could not run: %s\n", lg_test_error(st->test));
@@ -329,6 +340,7 @@ static void mb_describe_parts(mb_run_state *st, rpt_results *r) {
     r->sut.batch = rpt_u64((uint64_t)si->batch);
     r->sut.inline_completion = rpt_bool(si->inline_completion);
     rpt_set_string(&r->sut.pinning, si->pinning);
+    rpt_set_string(&r->sut.loadgen_cpus, st->loadgen_cpus);
     for (int i = 0; i < si->threads && i < SUT_MAX_WORKERS; i++)
       rpt_results_add_worker_cpus(r, si->worker_cpus[i]);
     free(si);
@@ -377,7 +389,7 @@ int mb_run(const mb_run_opts *o, mb_run_outcome *out) {
   memset(out, 0, sizeof *out);
   rpt_results_init(&out->results);
   mb_plan *plan = calloc(1, sizeof *plan);
-  mb_run_state st = {o, plan, NULL, NULL, NULL, NULL, NULL, false};
+  mb_run_state st = {.o = o, .plan = plan};
   if (!plan) return out->exit_code = MB_EXIT_ERROR;
   int rc = mb_plan_settings(o, plan);
   if (rc) fprintf(stderr, "mlsysbench run: %s\n", plan->err);

@@ -172,6 +172,17 @@ void sut_describe(const sut *s, sut_info *out)
   out->samples_refused = s->samples_refused;
 }
 
+int sut_pin_caller_off(const sut *s, char *where, size_t len)
+{
+  if (!s || !where || !len)
+    return SUT_EINVAL;
+  if (s->backend->pin_caller_off)
+    return s->backend->pin_caller_off(s->self, where, len);
+  snprintf(where, len, "not pinned: the %s SUT keeps no host cores of its own",
+           s->backend->name);
+  return SUT_OK;
+}
+
 void sut_close(sut *s)
 {
   if (!s)

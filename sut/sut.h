@@ -14,6 +14,11 @@
  * sut_issue/sut_flush. Completions go back through lg_complete() from the adapter's
  * own threads.
  *
+ * Placement: sut_options.cpus and .pin say which CPUs the adapter's workers use and
+ * how they are bound; sut_info reports each worker's thread id and the cpuset read
+ * back from inside it, and the CPUs left over, which sut_pin_caller_off binds the
+ * loadgen thread to.
+ *
  * Thread-safety: every call on one sut from one thread (the loadgen thread), except
  * that the adapter's workers complete samples concurrently. Ownership: sut_open hands
  * out the object; sut_close frees it (NULL accepted). The workload model stays owned
@@ -51,17 +56,28 @@ const char *sut_strerror(int status);
 /* Options from the command line. Strings are borrowed for the duration of sut_open. */
 typedef struct sut_options {
   const char *spec;      /* "cpu", later "cuda:0", "serial:/dev/ttyACM0,baud=115200" */
-  int threads;           /* worker threads; 0 = one per physical core;
+  int threads;           /* worker threads; 0 = one per physical core among `cpus`
+                            (one per PU with pin "pu");
                             -1 = inline (complete on the issuing thread);
                             SUT_THREADS_AUTO (the default) = the adapter's choice
                             (cpu: inline for compute-free workloads, else 0) */
   int batch;             /* Offline batch size per worker hand-out; 0 = adapter default */
+  const char *cpus;      /* --cpus: the CPUs the SUT may use, OS numbers in hwloc list
+                            syntax ("0-3", "0,2,4-5"); NULL = all. Empty, malformed
+                            (SUT_EINVAL) or naming CPUs the machine lacks (SUT_ENOTSUP)
+                            fails sut_open with the value and the machine's CPUs */
+  const char *pin;       /* --pin: "core" (NULL, the default): one worker per core,
+                            bound to that core's cpuset (its part within `cpus`
+                            when the list splits a core); "pu": one per PU (hardware
+                            thread), bound to it; "none": not bound, the OS schedules
+                            them (within `cpus`), counted per core. Anything else is
+                            SUT_EINVAL. Overrides the spec's pin= option */
 } sut_options;
 
 #define SUT_THREADS_INLINE (-1)
 #define SUT_THREADS_AUTO (-2)
 
-/* spec "cpu", threads SUT_THREADS_AUTO, batch 0. */
+/* spec "cpu", threads SUT_THREADS_AUTO, batch 0, cpus and pin NULL. */
 void sut_options_default(sut_options *o);
 
 #define SUT_MAX_WORKERS 256
@@ -71,9 +87,17 @@ typedef struct sut_info {
   int threads;           /* workers; 0 when inline */
   int batch;
   bool inline_completion;
-  char pinning[64];      /* "core", "none (hwloc unavailable: ...)" */
-  /* per worker: the cpuset it ran on, as a list string "0" or "0-3" */
-  char worker_cpus[SUT_MAX_WORKERS][16];
+  char pinning[64];      /* "core", "pu", "none (pin=none)",
+                            "none (hwloc unavailable: ...)" */
+  /* per worker (threads of them): its Linux thread id (gettid), for per-thread
+   * counters, and the cpuset it runs on as read back from the OS inside it, as a
+   * list string "0", "0,16" or "0-3" */
+  int worker_tids[SUT_MAX_WORKERS];
+  char worker_cpus[SUT_MAX_WORKERS][64];
+  /* The CPUs none of the SUT's threads is bound to, as a list string ("0", "4-7"),
+   * for the loadgen thread (see sut_pin_caller_off); "" when the SUT uses every
+   * core, runs inline or cannot tell. */
+  char loadgen_cpus[64];
   /* Samples the adapter never completed (loadgen counts them lost), by cause. */
   uint64_t samples_refused;     /* issued outside load..unload (wrong phase) */
   uint64_t samples_not_loaded;  /* index not resident when its turn came */
@@ -88,7 +112,8 @@ typedef struct sut sut;
  * allowed; open and load/unload return a sut_status (open writes the reason of a
  * failure into err); issue must not wait for inference unless the adapter runs
  * inline; describe fills every sut_info field but samples_refused (the wrapper's);
- * close must accept samples still queued (dropped). */
+ * close must accept samples still queued (dropped). pin_caller_off (may be NULL:
+ * nothing to keep off) does the work of sut_pin_caller_off. */
 typedef struct sut_backend {
   const char *name;      /* spec prefix: "cpu" */
   const char *help;      /* one line for `mlsysbench list` */
@@ -100,6 +125,7 @@ typedef struct sut_backend {
   void (*flush)(void *self);
   void (*describe)(void *self, sut_info *out);
   void (*close)(void *self);
+  int (*pin_caller_off)(void *self, char *where, size_t len);
 } sut_backend;
 
 /* Every adapter compiled in, for `mlsysbench list`; *count gets their number (count
@@ -128,6 +154,16 @@ void sut_issue(sut *s, lg_test *t, const lg_sample *samples, size_t n);
 void sut_flush(sut *s);
 /* Fill *out (zeroed first); s == NULL leaves it zeroed. */
 void sut_describe(const sut *s, sut_info *out);
+/* Bind the calling thread (the loadgen thread) to the CPUs the SUT does not use,
+ * sut_info.loadgen_cpus, with hwloc_set_cpubind(HWLOC_CPUBIND_THREAD) when there are
+ * any, and write the binding read back from the OS into where ("0"); when there are
+ * none (or the adapter runs inline or has no host workers) the thread is left alone
+ * and where says why ("not pinned: the SUT uses every core"). where must hold len
+ * bytes (len >= 1). It saves nothing: restoring the thread's previous affinity is
+ * the caller's job. Call from the thread to be bound, after sut_open; it may run
+ * while workers run. Returns SUT_OK; SUT_EINVAL (s or where NULL, len 0); SUT_EDEVICE or
+ * SUT_ENOMEM when binding failed (where gets the reason). */
+int sut_pin_caller_off(const sut *s, char *where, size_t len);
 /* Stops and joins the adapter's workers (queued samples are dropped), then frees.
  * Allowed in any phase. Accepts NULL. */
 void sut_close(sut *s);

@@ -2,10 +2,12 @@
  * sut/cpu/cpu.c - the CPU adapter: options, sample store, worker pool or inline.
  *
  * Open parses the spec options, loads the hwloc topology (running unpinned, with the
- * reason, when hwloc fails), creates the sample store and either the worker pool or
- * the inline executor. Load and unload first quiesce the pool so no worker reads
- * the store while it changes; unload drops samples still queued (loadgen only
- * unloads after its drain, so they are already counted lost).
+ * reason, when hwloc fails), works out the placement (sut/cpu/place.h: --cpus,
+ * --pin, the worker count, the CPUs left to the loadgen thread), creates the sample
+ * store and either the worker pool or the inline executor. Load and unload first
+ * quiesce the pool so no worker reads the store while it changes; unload drops
+ * samples still queued (loadgen only unloads after its drain, so they are already
+ * counted lost).
  */
 #include "sut/cpu/cpu.h"
 
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "sut/cpu/exec.h"
+#include "sut/cpu/place.h"
 #include "sut/cpu/pool.h"
 #include "sut/cpu/store.h"
 #include "sut/cpu/topo.h"
@@ -26,8 +29,6 @@
 
 typedef struct cpu_opts {
   sut_pin pin;
-  unsigned units[SUT_MAX_WORKERS]; /* from cores= / pus=; unit_count 0 = all */
-  unsigned unit_count;
   uint64_t spin_us;
 } cpu_opts;
 
@@ -36,6 +37,7 @@ typedef struct sut_cpu {
   cpu_opts opts;
   sut_topo *topo;          /* NULL when hwloc failed: unpinned */
   char topo_why[96];
+  sut_place *place;
   sut_store *store;
   sut_pool *pool;          /* NULL when inline */
   sut_exec inline_exec;
@@ -46,39 +48,6 @@ typedef struct sut_cpu {
 } sut_cpu;
 
 /* ---- spec options -------------------------------------------------------------- */
-/* Parse "0-3+6" into units; SUT_EINVAL on bad syntax or too many. */
-static int parse_list(const char *text, cpu_opts *o, char *err, size_t errlen)
-{
-  o->unit_count = 0;
-  const char *p = text;
-  while (*p) {
-    char *end;
-    unsigned long lo = strtoul(p, &end, 10), hi = lo;
-    if (end == p)
-      goto bad;
-    if (*end == '-') {
-      p = end + 1;
-      hi = strtoul(p, &end, 10);
-      if (end == p || hi < lo)
-        goto bad;
-    }
-    for (unsigned long u = lo; u <= hi; u++) {
-      if (o->unit_count == SUT_MAX_WORKERS || u > 65535)
-        goto bad;
-      o->units[o->unit_count++] = (unsigned)u;
-    }
-    if (*end != '+' && *end != '\0')
-      goto bad;
-    p = *end ? end + 1 : end;
-  }
-  if (o->unit_count)
-    return SUT_OK;
-bad:
-  snprintf(err, errlen, "cpu: bad list '%s' (numbers and ranges joined by '+', "
-           "e.g. 0-3+6; at most %d)", text, SUT_MAX_WORKERS);
-  return SUT_EINVAL;
-}
-
 static int parse_pin(const char *value, cpu_opts *o, char *err, size_t errlen)
 {
   static const char *const names[] = {"core", "pu", "none"};
@@ -88,7 +57,7 @@ static int parse_pin(const char *value, cpu_opts *o, char *err, size_t errlen)
       return SUT_OK;
     }
   }
-  snprintf(err, errlen, "cpu: pin=%s: use core, pu or none", value);
+  snprintf(err, errlen, "cpu: pin %s: use core, pu or none", value);
   return SUT_EINVAL;
 }
 
@@ -108,8 +77,7 @@ static int parse_option(char *kv, cpu_opts *o, char *err, size_t errlen)
 {
   char *eq = strchr(kv, '=');
   if (!eq) {
-    snprintf(err, errlen, "cpu: option '%s' needs key=value (keys: pin, cores, pus, "
-             "spin_us)", kv);
+    snprintf(err, errlen, "cpu: option '%s' needs key=value (keys: pin, spin_us)", kv);
     return SUT_EINVAL;
   }
   *eq = '\0';
@@ -119,10 +87,11 @@ static int parse_option(char *kv, cpu_opts *o, char *err, size_t errlen)
   if (strcmp(kv, "spin_us") == 0)
     return parse_spin(value, o, err, errlen);
   if (strcmp(kv, "cores") == 0 || strcmp(kv, "pus") == 0) {
-    o->pin = kv[0] == 'c' ? SUT_PIN_CORE : SUT_PIN_PU;
-    return parse_list(value, o, err, errlen);
+    snprintf(err, errlen, "cpu: option '%s' is gone: name OS CPU numbers with --cpus "
+             "and choose core or pu with --pin", kv);
+    return SUT_EINVAL;
   }
-  snprintf(err, errlen, "cpu: unknown option '%s' (keys: pin, cores, pus, spin_us)", kv);
+  snprintf(err, errlen, "cpu: unknown option '%s' (keys: pin, spin_us)", kv);
   return SUT_EINVAL;
 }
 
@@ -148,25 +117,13 @@ static int parse_spec(const char *spec, cpu_opts *o, char *err, size_t errlen)
   return rc;
 }
 
-/* Every listed core / PU must exist here. */
-static int check_units(const sut_cpu *c, char *err, size_t errlen)
+/* The spec's options, then sut_options.pin over the spec's pin=. */
+static int parse_options(const sut_options *so, cpu_opts *o, char *err, size_t errlen)
 {
-  const cpu_opts *o = &c->opts;
-  const char *what = o->pin == SUT_PIN_CORE ? "core" : "PU";
-  if (o->unit_count && !c->topo) {
-    snprintf(err, errlen, "cpu: cannot bind to listed %ss: hwloc unavailable (%s)", what,
-             c->topo_why);
-    return SUT_ENOTSUP;
-  }
-  unsigned count = sut_topo_count(c->topo, o->pin);
-  for (unsigned i = 0; i < o->unit_count; i++) {
-    if (o->units[i] >= count) {
-      snprintf(err, errlen, "cpu: %s %u does not exist: this machine has %u %ss (0-%u)",
-               what, o->units[i], count, what, count - 1);
-      return SUT_ENOTSUP;
-    }
-  }
-  return SUT_OK;
+  int rc = parse_spec(so->spec, o, err, errlen);
+  if (rc == SUT_OK && so->pin)
+    rc = parse_pin(so->pin, o, err, errlen);
+  return rc;
 }
 
 static int check_options(const sut_options *o, char *err, size_t errlen)
@@ -185,22 +142,29 @@ static int check_options(const sut_options *o, char *err, size_t errlen)
 }
 
 /* ---- open ---------------------------------------------------------------------- */
-static int start_pool(sut_cpu *c, int threads, char *err, size_t errlen)
+/* Topology (unpinned without it) and placement; the placement checks --cpus even
+ * when the SUT will run inline. */
+static int place_workers(sut_cpu *c, const sut_options *o, char *err, size_t errlen)
 {
-  sut_pin count_kind = c->opts.pin == SUT_PIN_PU ? SUT_PIN_PU : SUT_PIN_CORE;
-  unsigned workers = threads > 0 ? (unsigned)threads
-                     : c->opts.unit_count ? c->opts.unit_count
-                                          : sut_topo_count(c->topo, count_kind);
-  if (workers > SUT_MAX_WORKERS)
-    workers = SUT_MAX_WORKERS;
+  if (sut_topo_open(&c->topo, c->topo_why, sizeof c->topo_why) == SUT_ENOMEM) {
+    snprintf(err, errlen, "cpu: out of memory for the topology");
+    return SUT_ENOMEM;
+  }
+  sut_place_request r = {
+      .cpus = o->cpus,
+      .pin = c->opts.pin,
+      .threads = o->threads > 0 ? (unsigned)o->threads : 0u,
+  };
+  return sut_place_init(&c->place, c->topo, &r, err, errlen);
+}
+
+static int start_pool(sut_cpu *c, char *err, size_t errlen)
+{
   sut_pool_config pc = {
-      .workers = workers,
+      .workers = sut_place_workers(c->place),
       .batch = c->batch,
       .spin_ns = c->opts.spin_us * 1000u,
-      .topo = c->topo,
-      .pin = c->opts.pin,
-      .units = c->opts.unit_count ? c->opts.units : NULL,
-      .unit_count = c->opts.unit_count,
+      .place = c->place,
   };
   return sut_pool_start(&c->pool, &pc, c->model, c->store, &c->not_loaded, err, errlen);
 }
@@ -215,7 +179,7 @@ static int start_execution(sut_cpu *c, const sut_options *o, char *err, size_t e
              : info->compute_free        ? CPU_BATCH_COMPUTE_FREE
                                          : CPU_BATCH_COMPUTE;
   if (!c->inline_mode)
-    return start_pool(c, o->threads, err, errlen);
+    return start_pool(c, err, errlen);
   int rc = sut_exec_init(&c->inline_exec, c->model, c->store, c->batch, 0,
                          &c->not_loaded);
   if (rc != SUT_OK)
@@ -238,15 +202,9 @@ static int cpu_open(void **self, const sut_options *o, const wl_model *m, char *
   atomic_init(&c->not_loaded, 0);
   int rc = check_options(o, err, errlen);
   if (rc == SUT_OK)
-    rc = parse_spec(o->spec, &c->opts, err, errlen);
-  if (rc != SUT_OK)
-    goto fail;
-  if (sut_topo_open(&c->topo, c->topo_why, sizeof c->topo_why) == SUT_ENOMEM) {
-    rc = SUT_ENOMEM;
-    snprintf(err, errlen, "cpu: out of memory for the topology");
-    goto fail;
-  }
-  rc = check_units(c, err, errlen);
+    rc = parse_options(o, &c->opts, err, errlen);
+  if (rc == SUT_OK)
+    rc = place_workers(c, o, err, errlen);
   if (rc != SUT_OK)
     goto fail;
   sut_topo_device(c->topo, c->device, sizeof c->device);
@@ -312,11 +270,19 @@ static void cpu_describe(void *self, sut_info *out)
     return;
   }
   sut_pool_describe(c->pool, out);
+  sut_place_spare(c->place, out->loadgen_cpus, sizeof out->loadgen_cpus);
   if (!c->topo)
     snprintf(out->pinning, sizeof out->pinning, "none (hwloc unavailable: %.37s)",
              c->topo_why);
-  else if (c->opts.pin == SUT_PIN_NONE)
-    snprintf(out->pinning, sizeof out->pinning, "none (pin=none)");
+}
+
+static int cpu_pin_caller_off(void *self, char *where, size_t len)
+{
+  sut_cpu *c = self;
+  if (!c->inline_mode)
+    return sut_place_bind_spare(c->place, where, len);
+  snprintf(where, len, "not pinned: the SUT runs inline on the calling thread");
+  return SUT_OK;
 }
 
 static void cpu_close(void *self)
@@ -327,6 +293,7 @@ static void cpu_close(void *self)
   sut_pool_stop(c->pool);
   sut_exec_destroy(&c->inline_exec);
   sut_store_destroy(c->store);
+  sut_place_destroy(c->place);
   sut_topo_close(c->topo);
   free(c);
 }
@@ -334,7 +301,7 @@ static void cpu_close(void *self)
 const sut_backend sut_cpu_backend = {
     .name = "cpu",
     .help = "in-process worker threads, one per physical core, pinned with hwloc "
-            "(cpu:pin=core|pu|none,cores=LIST,pus=LIST,spin_us=N)",
+            "(--cpus LIST, --pin core|pu|none; cpu:pin=core|pu|none,spin_us=N)",
     .open = cpu_open,
     .load = cpu_load,
     .unload = cpu_unload,
@@ -342,4 +309,5 @@ const sut_backend sut_cpu_backend = {
     .flush = cpu_flush,
     .describe = cpu_describe,
     .close = cpu_close,
+    .pin_caller_off = cpu_pin_caller_off,
 };

@@ -53,13 +53,13 @@ typedef struct sut_job {
 typedef struct sut_worker {
   sut_pool *pool;
   unsigned id;
-  unsigned unit;          /* core / PU number it is bound to */
+  int tid;                /* Linux thread id (gettid), set before `ready` */
   pthread_t thread;
   sut_exec exec;
   int exec_rc;
   int pin_rc;
-  char pin_why[48];
-  char cpus[16];          /* read back from inside the thread */
+  char pin_why[64];
+  char cpus[64];          /* read back from inside the thread */
 } sut_worker;
 
 struct sut_pool {
@@ -173,12 +173,13 @@ static void worker_idle(sut_pool *p, uint64_t *idle_since)
   *idle_since = 0;
 }
 
-/* Pin (unless unpinned), read the binding back, set up the executor. */
+/* Record the thread id, bind, read the binding back, set up the executor. */
 static void worker_setup(sut_worker *w)
 {
   const sut_pool_config *c = &w->pool->config;
-  w->pin_rc = sut_topo_pin_self(c->topo, c->pin, w->unit, w->pin_why, sizeof w->pin_why);
-  sut_topo_cpus_self(c->topo, w->cpus, sizeof w->cpus);
+  w->tid = (int)gettid();
+  w->pin_rc = sut_place_bind_self(c->place, w->id, w->pin_why, sizeof w->pin_why);
+  sut_place_cpus_self(c->place, w->cpus, sizeof w->cpus);
   w->exec_rc = sut_exec_init(&w->exec, w->pool->model, w->pool->store, c->batch, w->id,
                              w->pool->not_loaded);
 }
@@ -299,8 +300,7 @@ uint64_t sut_pool_quiesce(sut_pool *p, bool drop)
 /* ---- start, describe, stop ----------------------------------------------------- */
 static int check_config(const sut_pool_config *c, char *err, size_t errlen)
 {
-  if (c->workers < 1 || c->workers > SUT_MAX_WORKERS || c->batch < 1 ||
-      (c->units && c->unit_count < 1)) {
+  if (c->workers < 1 || c->workers > SUT_MAX_WORKERS || c->batch < 1 || !c->place) {
     snprintf(err, errlen, "cpu: bad pool configuration (workers %u, batch %zu)",
              c->workers, c->batch);
     return SUT_EINVAL;
@@ -330,12 +330,10 @@ static int pool_alloc(sut_pool **out, const sut_pool_config *c)
 
 static int spawn(sut_pool *p, char *err, size_t errlen)
 {
-  unsigned count = sut_topo_count(p->config.topo, p->config.pin);
   for (unsigned i = 0; i < p->config.workers; i++) {
     sut_worker *w = &p->workers[i];
     w->pool = p;
     w->id = i;
-    w->unit = p->config.units ? p->config.units[i % p->config.unit_count] : i % count;
     int e = pthread_create(&w->thread, NULL, worker_main, w);
     if (e != 0) {
       snprintf(err, errlen, "cpu: cannot start worker %u: %s", i, strerror(e));
@@ -382,7 +380,8 @@ fail:
   return rc;
 }
 
-/* "core" when every worker is bound as asked, else what went wrong first. */
+/* The policy ("core", "pu", "none (pin=none)") when every worker is bound as asked,
+ * else what went wrong first. */
 static void describe_pinning(const sut_pool *p, char *buf, size_t len)
 {
   unsigned pinned = 0, first_bad = p->started;
@@ -392,8 +391,10 @@ static void describe_pinning(const sut_pool *p, char *buf, size_t len)
     else if (first_bad == p->started)
       first_bad = i;
   }
+  sut_pin pin = sut_place_pin(p->config.place);
   if (pinned == p->started) {
-    snprintf(buf, len, "%s", p->config.pin == SUT_PIN_CORE ? "core" : "pu");
+    snprintf(buf, len, "%s%s", sut_pin_name(pin),
+             pin == SUT_PIN_NONE ? " (pin=none)" : "");
     return;
   }
   snprintf(buf, len, "%s (worker %u: %.30s)", pinned ? "partial" : "none", first_bad,
@@ -403,9 +404,11 @@ static void describe_pinning(const sut_pool *p, char *buf, size_t len)
 void sut_pool_describe(const sut_pool *p, sut_info *out)
 {
   out->threads = (int)p->started;
-  for (unsigned i = 0; i < p->started && i < SUT_MAX_WORKERS; i++)
+  for (unsigned i = 0; i < p->started && i < SUT_MAX_WORKERS; i++) {
+    out->worker_tids[i] = p->workers[i].tid;
     snprintf(out->worker_cpus[i], sizeof out->worker_cpus[i], "%s",
              p->workers[i].cpus);
+  }
   describe_pinning(p, out->pinning, sizeof out->pinning);
   out->samples_discarded = p->discarded;
   out->issue_stalls = p->issue_stalls;

@@ -13,7 +13,7 @@
  * Thread-safety: sut_pool_issue, sut_pool_quiesce, sut_pool_describe and
  * sut_pool_stop must be called from one thread (the SUT's caller). Ownership:
  * sut_pool_start hands out the pool and its threads; sut_pool_stop joins and frees.
- * The model, store, topology and not_loaded counter are borrowed and must outlive
+ * The model, store, placement and not_loaded counter are borrowed and must outlive
  * the pool.
  */
 #ifndef SUT_CPU_POOL_H
@@ -26,7 +26,7 @@
 
 #include "loadgen/loadgen.h"
 #include "sut/cpu/store.h"
-#include "sut/cpu/topo.h"
+#include "sut/cpu/place.h"
 #include "sut/sut.h"
 #include "workloads/workload.h"
 
@@ -38,16 +38,14 @@ typedef struct sut_pool_config {
   unsigned workers;       /* 1 .. SUT_MAX_WORKERS */
   size_t batch;           /* most samples per claim, >= 1 */
   uint64_t spin_ns;       /* how long an idle worker spins before it sleeps */
-  const sut_topo *topo;   /* NULL: workers run unpinned */
-  sut_pin pin;            /* what worker i is bound to ... */
-  const unsigned *units;  /* ... units[i % unit_count], or i % count when NULL */
-  unsigned unit_count;
+  const sut_place *place; /* where worker i is bound (sut_place_bind_self) */
 } sut_pool_config;
 
 typedef struct sut_pool sut_pool;
 
-/* Start the workers; returns once each has pinned itself (or failed to: that is
- * reported by sut_pool_describe, not an error) and set up its executor.
+/* Start the workers; returns once each has recorded its thread id, pinned itself
+ * (or failed to: that is reported by sut_pool_describe, not an error), read its
+ * binding back and set up its executor.
  * Returns SUT_OK, SUT_EINVAL (bad config), SUT_ENOMEM, or SUT_EDEVICE (a thread could
  * not be created); the reason goes to err. On error nothing is left running. */
 int sut_pool_start(sut_pool **out, const sut_pool_config *c, const wl_model *m,
@@ -64,8 +62,9 @@ void sut_pool_issue(sut_pool *p, lg_test *t, const lg_sample *samples, size_t n)
  * dropped now. After it returns no worker touches the store or any lg_test. */
 uint64_t sut_pool_quiesce(sut_pool *p, bool discard);
 
-/* threads, worker_cpus, pinning ("core", "pu", "none (...)", "partial (...)"),
- * samples_discarded and issue_stalls into out; other fields are left alone. */
+/* threads, worker_tids, worker_cpus, pinning ("core", "pu", "none (pin=none)",
+ * "none (worker 0: why)", "partial (worker 1: why)"), samples_discarded and
+ * issue_stalls into out; other fields are left alone. */
 void sut_pool_describe(const sut_pool *p, sut_info *out);
 
 /* Stop and join the workers (queued samples are dropped), free everything.

@@ -1,10 +1,9 @@
 /*
- * sut/cpu/topo.c - hwloc topology, CPU model string and thread pinning for the CPU SUT.
+ * sut/cpu/topo.c - hwloc topology, CPU model string and the calling thread's CPUs.
  *
- * Pinning binds with hwloc_set_cpubind(HWLOC_CPUBIND_THREAD) and then reads the
- * binding back with hwloc_get_cpubind, so a binding the OS silently changed is
- * reported instead of assumed. Without hwloc (t == NULL) the fallbacks are sysconf,
- * /proc/cpuinfo and sched_getaffinity.
+ * The CPUs a thread runs on are read back from the OS with hwloc_get_cpubind, so
+ * what is reported is what the OS applied, not what was asked for. Without hwloc
+ * (t == NULL) the fallbacks are sysconf, /proc/cpuinfo and sched_getaffinity.
  */
 #include "sut/cpu/topo.h"
 
@@ -111,47 +110,9 @@ void sut_topo_device(const sut_topo *t, char *buf, size_t len)
   snprintf(buf, len, "%s (%u core%s)", model, cores, cores == 1 ? "" : "s");
 }
 
-/* The cpuset of unit number `unit`, or NULL (core count may fall back to PUs). */
-static hwloc_const_cpuset_t unit_cpuset(const sut_topo *t, sut_pin kind, unsigned unit)
+struct hwloc_topology *sut_topo_hwloc(const sut_topo *t)
 {
-  hwloc_obj_type_t type = unit_type(kind);
-  if (hwloc_get_nbobjs_by_type(t->topology, type) <= 0)
-    type = HWLOC_OBJ_PU;
-  hwloc_obj_t obj = hwloc_get_obj_by_type(t->topology, type, unit);
-  return obj ? obj->cpuset : NULL;
-}
-
-int sut_topo_pin_self(const sut_topo *t, sut_pin kind, unsigned unit, char *why,
-                      size_t whylen)
-{
-  if (!t || kind == SUT_PIN_NONE) {
-    snprintf(why, whylen, "%s", t ? "pinning not requested" : "no topology");
-    return SUT_ENOTSUP;
-  }
-  hwloc_const_cpuset_t want = unit_cpuset(t, kind, unit);
-  if (!want) {
-    snprintf(why, whylen, "no %s %u", kind == SUT_PIN_CORE ? "core" : "pu", unit);
-    return SUT_EINVAL;
-  }
-  if (hwloc_set_cpubind(t->topology, want, HWLOC_CPUBIND_THREAD) != 0) {
-    snprintf(why, whylen, "hwloc_set_cpubind: %s", strerror(errno));
-    return SUT_EDEVICE;
-  }
-  hwloc_bitmap_t got = hwloc_bitmap_alloc();
-  if (!got) {
-    snprintf(why, whylen, "out of memory");
-    return SUT_ENOMEM;
-  }
-  int rc = SUT_OK;
-  if (hwloc_get_cpubind(t->topology, got, HWLOC_CPUBIND_THREAD) != 0) {
-    snprintf(why, whylen, "hwloc_get_cpubind: %s", strerror(errno));
-    rc = SUT_EDEVICE;
-  } else if (!hwloc_bitmap_isequal(got, want)) {
-    snprintf(why, whylen, "binding read back differs");
-    rc = SUT_EDEVICE;
-  }
-  hwloc_bitmap_free(got);
-  return rc;
+  return t ? t->topology : NULL;
 }
 
 /* Format a sched_getaffinity mask as a list string ("0-2,5"). */

@@ -1,15 +1,16 @@
 /*
- * sut/cpu/topo.h - machine topology and thread pinning for the CPU SUT (private).
+ * sut/cpu/topo.h - the machine's topology for the CPU SUT (private).
  *
- * A thin layer over hwloc: how many cores / PUs there are, the CPU model string, and
- * binding the calling thread to one core or PU with the result read back. When hwloc
+ * A thin layer over hwloc: how many cores / PUs there are, the CPU model string and
+ * the CPUs the calling thread runs on, read back from the OS. Where workers are
+ * bound is sut/cpu/place.h, the only other user of the hwloc topology. When hwloc
  * cannot load a topology, sut_topo_open fails with the reason and callers run with
  * topo == NULL: every function here accepts NULL and then falls back to sysconf,
- * /proc/cpuinfo and sched_getaffinity (and pins nothing).
+ * /proc/cpuinfo and sched_getaffinity.
  *
- * Thread-safety: after sut_topo_open the object is only read; sut_topo_pin_self and
- * sut_topo_cpus_self may run on many threads at once (each binds only itself).
- * Ownership: sut_topo_open hands out the object, sut_topo_close frees it.
+ * Thread-safety: after sut_topo_open the object is only read, so every function may
+ * run on many threads at once. Ownership: sut_topo_open hands out the object,
+ * sut_topo_close frees it.
  */
 #ifndef SUT_CPU_TOPO_H
 #define SUT_CPU_TOPO_H
@@ -17,10 +18,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* What a worker is bound to. */
+/* What a worker is bound to: its core, its PU (hardware thread), or nothing in
+ * particular (the OS schedules it). */
 typedef enum { SUT_PIN_CORE = 0, SUT_PIN_PU, SUT_PIN_NONE } sut_pin;
 
 typedef struct sut_topo sut_topo;
+struct hwloc_topology; /* hwloc's hwloc_topology_t is a pointer to it */
 
 /* Load the topology of this machine. Returns SUT_OK, or SUT_ENOTSUP with hwloc's
  * reason in why (then *out is NULL), or SUT_ENOMEM. */
@@ -36,12 +39,9 @@ unsigned sut_topo_count(const sut_topo *t, sut_pin unit);
  * /proc/cpuinfo's model name, else "unknown CPU". */
 void sut_topo_device(const sut_topo *t, char *buf, size_t len);
 
-/* Bind the calling thread to core or PU number `unit` (logical index, < count) and
- * verify by reading the binding back. Returns SUT_OK, SUT_ENOTSUP (t is NULL or
- * unit is SUT_PIN_NONE), SUT_EINVAL (no such unit) or SUT_EDEVICE (binding failed or
- * read back differently); the reason goes to why. */
-int sut_topo_pin_self(const sut_topo *t, sut_pin unit_kind, unsigned unit, char *why,
-                      size_t whylen);
+/* The loaded hwloc topology (owned by t, read-only), or NULL when t is NULL. For
+ * sut/cpu/place.c. */
+struct hwloc_topology *sut_topo_hwloc(const sut_topo *t);
 
 /* The CPUs the calling thread may run on, read back from the OS, as a list string
  * ("0", "0-3", "0,2"); "?" when it cannot be read. */

@@ -301,6 +301,25 @@ static void test_progress_on_a_terminal(void **state) {
   assert_non_null(strstr(buf, "/ 1.2 s"));
 }
 
+/* --cpus 1: one worker on CPU 1, the loadgen thread kept on CPU 0 (this 2-core VM). */
+static void test_cpus_keep_loadgen_off(void **state) {
+  (void)state;
+  char out[65536], dir[400];
+  if (sysconf(_SC_NPROCESSORS_ONLN) < 2) skip();
+  snprintf(dir, sizeof dir, "%s/cpus", tmpdir);
+  int rc = mlsb(out, sizeof out, 0, "run --cpus 1 --duration-ms 200 --quiet --out %s", dir);
+  if (rc) fail_msg("exit %d:\n%s", rc, out);
+  json_object *res = load_results(dir);
+  json_object *cpus = jget(res, "sut.worker_cpus");
+  assert_int_equal(json_object_array_length(cpus), 1);
+  assert_string_equal(json_object_get_string(json_object_array_get_idx(cpus, 0)), "1");
+  assert_non_null(strstr(json_object_get_string(jget(res, "sut.loadgen_cpus")), "0"));
+  json_object_put(res);
+  assert_int_equal(mlsb(out, sizeof out, 0, "run --cpus 0-999"), 4);
+  assert_non_null(strstr(out, "this machine has CPUs"));
+  assert_int_equal(mlsb(out, sizeof out, 0, "run --pin sideways"), 2);
+}
+
 static void test_help_and_list(void **state) {
   (void)state;
   char out[65536];
@@ -341,6 +360,7 @@ int main(void) {
       cmocka_unit_test(test_interrupt_writes_invalid_folder),
       cmocka_unit_test(test_hung_sut_ends_run),
       cmocka_unit_test(test_progress_on_a_terminal),
+      cmocka_unit_test(test_cpus_keep_loadgen_off),
       cmocka_unit_test(test_help_and_list),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -65,6 +65,8 @@ static void test_options_default(void **state)
   assert_string_equal(o.spec, "cpu");
   assert_int_equal(o.threads, SUT_THREADS_AUTO);
   assert_int_equal(o.batch, 0);
+  assert_null(o.cpus); /* every CPU */
+  assert_null(o.pin);  /* "core" */
 }
 
 static void test_backends_list_cpu(void **state)
@@ -120,27 +122,34 @@ static void test_bad_arguments(void **state)
   assert_non_null(strstr(err, "unknown option 'turbo'"));
   o.spec = "cpu:pin=sideways";
   assert_int_equal(sut_open(&s, &o, *state, err, sizeof err), SUT_EINVAL);
-  o.spec = "cpu:cores=3-1";
+  assert_non_null(strstr(err, "sideways"));
+  o.spec = "cpu:pus=0";
   assert_int_equal(sut_open(&s, &o, *state, err, sizeof err), SUT_EINVAL);
   assert_null(s);
   /* NULL err is allowed */
   assert_int_equal(sut_open(&s, &o, *state, NULL, 0), SUT_EINVAL);
 }
 
-/* A core this machine lacks is "not supported", with the reason. */
-static void test_missing_core_is_enotsup(void **state)
+/* A CPU this machine lacks is "not supported", with the reason (the placement
+ * tests in test_placement.c check the messages in detail). The spec's former
+ * cores= option points at --cpus. */
+static void test_missing_cpu_is_enotsup(void **state)
 {
   sut_options o;
   sut_options_default(&o);
-  o.spec = "cpu:cores=0+4000";
+  o.cpus = "0,4000";
   o.threads = 0;
   sut *s = NULL;
   char err[256] = "";
   assert_int_equal(sut_open(&s, &o, *state, err, sizeof err), SUT_ENOTSUP);
   assert_null(s);
-  /* "core 4000 does not exist: this machine has N cores", or without hwloc why
-   * no core can be named */
-  assert_true(strstr(err, "core 4000 does not exist") || strstr(err, "hwloc"));
+  /* "--cpus 0,4000: this machine has CPUs 0-N (no 4000)", or without hwloc why
+   * nothing can be bound */
+  assert_non_null(strstr(err, "--cpus 0,4000: "));
+  sut_options_default(&o);
+  o.spec = "cpu:cores=0";
+  assert_int_equal(sut_open(&s, &o, *state, err, sizeof err), SUT_EINVAL);
+  assert_non_null(strstr(err, "--cpus"));
 }
 
 static void test_spec_options_accepted(void **state)
@@ -251,7 +260,7 @@ int main(void)
       cmocka_unit_test(test_backends_list_cpu),
       cmocka_unit_test(test_unknown_spec_lists_known),
       cmocka_unit_test(test_bad_arguments),
-      cmocka_unit_test(test_missing_core_is_enotsup),
+      cmocka_unit_test(test_missing_cpu_is_enotsup),
       cmocka_unit_test(test_spec_options_accepted),
       cmocka_unit_test(test_phases),
       cmocka_unit_test(test_load_out_of_range),
