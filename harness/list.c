@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "hardware_profiles/hwp.h"
 #include "harness/harness.h"
 #include "sut/sut.h"
 #include "workloads/workload.h"
@@ -55,6 +56,25 @@ static void mb_list_settings(void) {
   }
 }
 
+static void mb_list_profiles(void) {
+  hwp_name_list names;
+  char err[512], path[2048];
+  puts("\nHARDWARE PROFILES (--profile NAME, or auto)");
+  if (hwp_list(&names, err, sizeof err) != HWP_OK) {
+    printf("  unavailable: %s\n", err);
+    return;
+  }
+  for (size_t i = 0; i < names.n; i++) {
+    hwp_profile p;
+    hwp_profile_init(&p);
+    bool ok = hwp_find(names.items[i].name, &p, err, sizeof err) == HWP_OK;
+    printf("  %-20s %.90s\n", names.items[i].name, ok && p.description ? p.description : "");
+    hwp_destroy(&p);
+  }
+  if (hwp_search_path(path, sizeof path) == HWP_OK) printf("  (searched: %s)\n", path);
+  hwp_name_list_destroy(&names);
+}
+
 int mb_cmd_list(int argc, char **argv) {
   (void)argc, (void)argv;
   size_t n;
@@ -68,6 +88,7 @@ int mb_cmd_list(int argc, char **argv) {
   puts("  server        Poisson arrivals at --target-qps; VALID only if p99 latency <= bound");
   puts("  offline       all samples in one query; metric samples/s");
   puts("\nMODES\n  performance (default), accuracy, find-peak (Server)");
+  mb_list_profiles();
   mb_list_settings();
   return MB_EXIT_OK;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness/harness.h"
+#include "harness/profile.h"
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
@@ -21,7 +22,8 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "run")) return mb_cmd_run(argc - 1, argv + 1);
   if (!strcmp(argv[1], "suite")) return mb_cmd_suite(argc - 1, argv + 1);
   if (!strcmp(argv[1], "list")) return mb_cmd_list(argc - 1, argv + 1);
-  fprintf(stderr, "mlsysbench: unknown command '%s'; commands: run, suite, list "
+  if (!strcmp(argv[1], "profile")) return mb_cmd_profile(argc - 1, argv + 1);
+  fprintf(stderr, "mlsysbench: unknown command '%s'; commands: run, suite, list, profile "
           "(see `mlsysbench --help`)\n", argv[1]);
   return MB_EXIT_USAGE;
 }
