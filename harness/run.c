@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/collect.h"
 #include "harness/harness.h"
 #include "reports/accuracy.h"
 #include "reports/detail.h"
@@ -121,7 +122,9 @@ typedef struct mb_run_state {
   rpt_runfolder *rf;
   rpt_detail *detail;
   bool progress_shown;
+  bool tty;
   char loadgen_cpus[128];
+  mb_collect *collect;
 } mb_run_state;
 
 static void mb_on_log(void *ctx, const char *key, const char *message) {
@@ -131,8 +134,14 @@ static void mb_on_log(void *ctx, const char *key, const char *message) {
 
 static void mb_on_progress(void *ctx, const lg_progress *p) {
   mb_run_state *st = ctx;
+  mb_collect_progress(st->collect, p->samples_issued, p->samples_completed);
+  if (!st->tty) return;
   st->progress_shown = true;
   mb_progress(NULL, p);
+}
+
+static void mb_on_timed(void *ctx, bool start) {
+  mb_collect_timed(((mb_run_state *)ctx)->collect, start);
 }
 
 static int mb_open_parts(mb_run_state *st) {
@@ -154,7 +163,9 @@ static int mb_open_parts(mb_run_state *st) {
     fprintf(stderr, "mlsysbench run: --sut %s: %s\n", o->sut, err[0] ? err : sut_strerror(rc));
     return rc == SUT_ENOTSUP ? MB_EXIT_NOTSUP : MB_EXIT_USAGE;
   }
-  return MB_EXIT_OK;
+  rc = mb_collect_open(&st->collect, o, st->sut, wl_model_info(st->wl), err, sizeof err);
+  if (rc) fprintf(stderr, "mlsysbench run: %s\n", err);
+  return rc;
 }
 
 /* mkdir -p: the parent of the run folder may not exist yet. */
@@ -214,10 +225,10 @@ static int mb_run_test(mb_run_state *st) {
   lg_qsl_ops qo;
   sut_lg_bind(st->sut, &so, &qo);
   const wl_info *info = wl_model_info(st->wl);
-  lg_hooks hooks = {st, isatty(STDERR_FILENO) ? mb_on_progress : NULL,
-                    mb_on_log,
+  st->tty = isatty(STDERR_FILENO);
+  lg_hooks hooks = {st, mb_on_progress, mb_on_log,
                     st->plan->settings.mode == LG_MODE_ACCURACY ? wl_tensor_bytes(&info->output) : 0,
-                    NULL};
+                    mb_on_timed};
   int rc = lg_test_init(&st->test, &st->plan->settings, &so, st->sut, &qo, st->sut, &hooks);
   if (rc) {
     fprintf(stderr, "mlsysbench run: %s\n", lg_test_error(st->test));
@@ -353,6 +364,7 @@ static int mb_write_folder(mb_run_state *st, mb_run_outcome *out) {
   char path[1200], err[1024];
   size_t n;
   mb_fill_result(r, st->test, st->plan->src, st->plan->n_src);
+  mb_collect_fill(st->collect, r, lg_test_result(st->test), wl_model_info(st->wl));
   const lg_record *rec = lg_test_records(st->test, &n);
   if (st->plan->settings.mode == LG_MODE_ACCURACY && mb_write_accuracy(st, r)) return MB_EXIT_ERROR;
   int rc = rpt_runfolder_file(st->rf, "samples.csv", path, sizeof path);
@@ -376,6 +388,7 @@ static int mb_write_folder(mb_run_state *st, mb_run_outcome *out) {
 
 static void mb_close_parts(mb_run_state *st) {
   sut_close(st->sut); /* joins the workers: nothing completes into the test after this */
+  mb_collect_close(st->collect);
   lg_test_destroy(st->test);
   wl_close(st->wl);
   rpt_detail_close(st->detail);
