@@ -31,6 +31,7 @@ struct sut {
   const sut_backend *backend;
   void *self;
   const wl_model *model;
+  const sut_samples *samples; /* NULL = the workload's generator */
   unsigned loaded_sets;      /* loads minus unloads; > 0 means LOADED */
   uint64_t samples_refused;  /* issued while no set was loaded */
 };
@@ -112,6 +113,7 @@ int sut_open(sut **out, const sut_options *o, const wl_model *m, char *err,
   }
   s->backend = backend;
   s->model = m;
+  s->samples = o->samples;
   int rc = backend->open(&s->self, &opts, m, err, errlen);
   if (rc != SUT_OK) {
     free(s);
@@ -222,9 +224,22 @@ void sut_lg_bind(sut *s, lg_sut_ops *sut_ops, lg_qsl_ops *qsl_ops)
   };
   *qsl_ops = (lg_qsl_ops){
       .name = info->name,
-      .total_sample_count = info->total_sample_count,
+      .total_sample_count = sut_samples_count(s->samples, s->model),
       .performance_sample_count = info->performance_sample_count,
       .load = lg_load_cb,
       .unload = lg_unload_cb,
   };
+}
+
+int sut_samples_load(const sut_samples *src, const wl_model *m, uint64_t index, void *input,
+                     char *err, size_t errlen) {
+  if (!src) {
+    wl_make_sample(m, index, input);
+    return SUT_OK;
+  }
+  return src->load(src->ctx, index, input, err, errlen) == 0 ? SUT_OK : SUT_ESAMPLE;
+}
+
+uint64_t sut_samples_count(const sut_samples *src, const wl_model *m) {
+  return src ? src->count : wl_model_info(m)->total_sample_count;
 }

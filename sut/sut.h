@@ -53,6 +53,23 @@ typedef enum {
 /* Message for a status code; never NULL ("unknown status" for foreign codes). */
 const char *sut_strerror(int status);
 
+/* Where sample inputs come from: the workload's deterministic generator by default,
+ * or a dataset. Shared by every adapter so all SUTs see the same bytes. */
+typedef struct sut_samples {
+  uint64_t count;   /* total samples in the source */
+  /* Copy sample `index`'s input tensor into `input`; 0 on success, else non-zero with
+   * the reason in err. Called outside the timed region (QSL load). */
+  int (*load)(void *ctx, uint64_t index, void *input, char *err, size_t errlen);
+  void *ctx;
+} sut_samples;
+
+/* Fill `input` for sample `index` from src, or from the workload's generator when src is
+ * NULL. SUT_OK, or SUT_ESAMPLE with the reason in err. */
+int sut_samples_load(const sut_samples *src, const wl_model *m, uint64_t index, void *input,
+                     char *err, size_t errlen);
+/* Total samples of src, or the workload's total_sample_count when src is NULL. */
+uint64_t sut_samples_count(const sut_samples *src, const wl_model *m);
+
 /* Options from the command line. Strings are borrowed for the duration of sut_open. */
 typedef struct sut_options {
   const char *spec;      /* "cpu", later "cuda:0", "serial:/dev/ttyACM0,baud=115200" */
@@ -72,6 +89,8 @@ typedef struct sut_options {
                             thread), bound to it; "none": not bound, the OS schedules
                             them (within `cpus`), counted per core. Anything else is
                             SUT_EINVAL. Overrides the spec's pin= option */
+  const sut_samples *samples; /* NULL = the workload's generator; borrowed, must
+                                 outlive the sut */
 } sut_options;
 
 #define SUT_THREADS_INLINE (-1)

@@ -208,7 +208,7 @@ static int cpu_open(void **self, const sut_options *o, const wl_model *m, char *
   if (rc != SUT_OK)
     goto fail;
   sut_topo_device(c->topo, c->device, sizeof c->device);
-  if (sut_store_init(&c->store, m) != SUT_OK) {
+  if (sut_store_init(&c->store, m, o->samples) != SUT_OK) {
     rc = SUT_ENOMEM;
     snprintf(err, errlen, "cpu: out of memory for the sample store");
     goto fail;

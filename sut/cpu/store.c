@@ -21,6 +21,7 @@
 struct sut_store {
   const wl_model *model;
   uint64_t total;            /* total_sample_count */
+  const sut_samples *samples; /* where inputs come from (NULL = the generator) */
   size_t stride;             /* bytes per slot (input size rounded up to 64) */
   unsigned char *inputs;     /* capacity x stride */
   uint64_t *slot_index;      /* per slot: its sample index, or SLOT_FREE */
@@ -33,7 +34,7 @@ struct sut_store {
   unsigned table_bits;
 };
 
-int sut_store_init(sut_store **out, const wl_model *m)
+int sut_store_init(sut_store **out, const wl_model *m, const sut_samples *samples)
 {
   *out = NULL;
   sut_store *st = calloc(1, sizeof *st);
@@ -42,7 +43,8 @@ int sut_store_init(sut_store **out, const wl_model *m)
   const wl_info *info = wl_model_info(m);
   size_t in_bytes = wl_tensor_bytes(&info->input);
   st->model = m;
-  st->total = info->total_sample_count;
+  st->samples = samples;
+  st->total = sut_samples_count(samples, m);
   st->stride = ((in_bytes ? in_bytes : 1) + 63) / 64 * 64;
   *out = st;
   return SUT_OK;
@@ -159,7 +161,12 @@ int sut_store_load(sut_store *st, const uint64_t *indices, size_t n)
       continue;
     uint32_t slot = st->free_count ? st->free_slots[--st->free_count]
                                    : (uint32_t)st->used++;
-    wl_make_sample(st->model, indices[i], st->inputs + (size_t)slot * st->stride);
+    char err[256];
+    if (sut_samples_load(st->samples, st->model, indices[i],
+                         st->inputs + (size_t)slot * st->stride, err, sizeof err) != SUT_OK) {
+      st->free_slots[st->free_count++] = slot; /* back to the free list, unused */
+      return SUT_ESAMPLE;
+    }
     st->slot_index[slot] = indices[i];
     table_insert(st, slot);
     st->resident++;

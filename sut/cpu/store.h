@@ -18,12 +18,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sut/sut.h"
 #include "workloads/workload.h"
 
 typedef struct sut_store sut_store;
 
 /* Empty store for model m. Returns SUT_OK or SUT_ENOMEM. */
-int sut_store_init(sut_store **out, const wl_model *m);
+int sut_store_init(sut_store **out, const wl_model *m, const sut_samples *samples);
 /* Free; accepts NULL. */
 void sut_store_destroy(sut_store *st);
 

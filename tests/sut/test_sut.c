@@ -252,6 +252,51 @@ static void test_lg_bind(void **state)
   sut_close(s);
 }
 
+/* A sample source (a dataset): its count becomes the QSL's, its bytes reach the SUT, and
+ * a load failure stops the test before the timed region. */
+static int source_load(void *ctx, uint64_t index, void *input, char *err, size_t errlen)
+{
+  if (index == 7 && ctx) {
+    snprintf(err, errlen, "sample 7 unreadable");
+    return -1;
+  }
+  *(uint8_t *)input = (uint8_t)(200 + index);
+  return 0;
+}
+
+static void test_sample_source(void **state)
+{
+  sut_samples src = {10, source_load, NULL};
+  sut_options o;
+  sut_options_default(&o);
+  o.samples = &src;
+  sut *s = NULL;
+  char err[256];
+  assert_int_equal(sut_open(&s, &o, *state, err, sizeof err), SUT_OK);
+  lg_sut_ops so;
+  lg_qsl_ops qo;
+  sut_lg_bind(s, &so, &qo);
+  assert_int_equal(qo.total_sample_count, 10);
+  lg_settings set;
+  lg_settings_default(&set, LG_OFFLINE);
+  set.mode = LG_MODE_ACCURACY;
+  lg_hooks h = {.response_bytes_max = 1};
+  lg_test *t;
+  assert_int_equal(lg_test_init(&t, &set, &so, s, &qo, s, &h), LG_OK);
+  assert_int_equal(lg_test_run(t), LG_OK);
+  size_t n, size;
+  const lg_record *rec = lg_test_records(t, &n);
+  assert_int_equal(n, 10);
+  for (size_t i = 0; i < n; i++) /* the null workload echoes the dataset's byte */
+    assert_int_equal(*(const uint8_t *)lg_test_response(t, i, &size), 200 + rec[i].sample_index);
+  lg_test_destroy(t);
+  src.ctx = &src; /* now sample 7 fails to load */
+  assert_int_equal(lg_test_init(&t, &set, &so, s, &qo, s, &h), LG_OK);
+  assert_int_equal(lg_test_run(t), LG_EQSL);
+  lg_test_destroy(t);
+  sut_close(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -266,6 +311,7 @@ int main(void)
       cmocka_unit_test(test_load_out_of_range),
       cmocka_unit_test(test_close_any_phase),
       cmocka_unit_test(test_lg_bind),
+      cmocka_unit_test(test_sample_source),
   };
   return cmocka_run_group_tests_name("sut", tests, setup_model, teardown_model);
 }
