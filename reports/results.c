@@ -192,7 +192,9 @@ static const table result_t = TABLE(rpt_run_result, result_f, -1, false);
 
 static const field accuracy_f[] = {
     FLD(rpt_accuracy, samples, F_U64), FLD(rpt_accuracy, top1_agreement, F_OF64),
-    FLD(rpt_accuracy, max_abs_error, F_OF64), FLD(rpt_accuracy, missing, F_U64)};
+    FLD(rpt_accuracy, max_abs_error, F_OF64), FLD(rpt_accuracy, missing, F_U64),
+    FLD(rpt_accuracy, dataset, F_STR), FLD(rpt_accuracy, top1_accuracy, F_OF64),
+    FLD(rpt_accuracy, auc, F_OF64)};
 static const table accuracy_t =
     TABLE(rpt_accuracy, accuracy_f, (long)offsetof(rpt_accuracy, present), false);
 

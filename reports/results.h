@@ -179,6 +179,10 @@ typedef struct rpt_accuracy {
   rpt_opt_f64 top1_agreement;     /* fraction of samples whose top-1 matches */
   rpt_opt_f64 max_abs_error;      /* over all outputs that came back */
   uint64_t missing;               /* samples without an output */
+  /* against a labelled dataset (--dataset), unset otherwise */
+  char *dataset;                  /* the dataset path */
+  rpt_opt_f64 top1_accuracy;      /* classifiers: fraction whose argmax is the label */
+  rpt_opt_f64 auc;                /* anomaly detection (ad): ROC AUC over files */
 } rpt_accuracy;
 
 /* Hardware and software counters over the timed region, summed over SUT workers. */

@@ -206,6 +206,9 @@ static void write_accuracy(FILE *f, const rpt_accuracy *a) {
   aligned_f64(f, "Top-1 agreement", a->top1_agreement);
   aligned_f64(f, "Max abs error", a->max_abs_error);
   aligned(f, "Missing outputs", "%" PRIu64, a->missing);
+  if (a->dataset) aligned(f, "Dataset", "%s", a->dataset);
+  aligned_f64(f, "Top-1 accuracy (labels)", a->top1_accuracy);
+  aligned_f64(f, "AUC (labels)", a->auc);
 }
 
 /* ---- counters, energy, roofline ----------------------------------------------------- */

@@ -111,7 +111,10 @@ static void fill_all(rpt_results *r) {
   assert_int_equal(rpt_results_add_probe(r, &(rpt_probe){1000, true, 4000000, 2500}), RPT_OK);
   assert_int_equal(rpt_results_add_probe(r, &(rpt_probe){2000.5, false, 12500000, 2500}), RPT_OK);
 
-  r->accuracy = (rpt_accuracy){true, 1000, rpt_f64(0.998), rpt_f64(3.5e-6), 2};
+  r->accuracy = (rpt_accuracy){.present = true, .samples = 1000, .top1_agreement = rpt_f64(0.998),
+                                .max_abs_error = rpt_f64(3.5e-6), .missing = 2};
+  rpt_set_string(&r->accuracy.dataset, "workloads/datasets/kws-tiny");
+  r->accuracy.top1_accuracy = rpt_f64(0.96875);
 
   char name[] = "task-clock"; /* copied, so a later change must not show */
   assert_int_equal(rpt_results_add_counter(r, &(rpt_counter){name, "perf", "ns", true, rpt_f64(5.5e8), rpt_f64(1234.5), NULL}), RPT_OK);
@@ -173,6 +176,9 @@ static void assert_same(const rpt_results *a, const rpt_results *b) {
   assert_true(b->accuracy.present);
   assert_true(b->accuracy.max_abs_error.v == 3.5e-6);
   assert_int_equal(b->accuracy.missing, 2);
+  assert_string_equal(b->accuracy.dataset, "workloads/datasets/kws-tiny");
+  assert_true(b->accuracy.top1_accuracy.v == 0.96875);
+  assert_false(b->accuracy.auc.set);
   assert_int_equal(b->counters.items.count, 2);
   assert_string_equal(b->counters.items.items[0].name, "task-clock");
   assert_true(b->counters.items.items[0].per_inference.v == 1234.5);

@@ -193,7 +193,7 @@ static void test_unset_is_not_zero(void **state) {
   rpt_results_init(&r);
   rpt_set_string(&r.result.scenario, "SingleStream");
   rpt_set_string(&r.result.mode, "accuracy");
-  r.accuracy = (rpt_accuracy){true, 500, rpt_f64(0.998), {0}, 1};
+  r.accuracy = (rpt_accuracy){.present = true, .samples = 500, .top1_agreement = rpt_f64(0.998), .missing = 1};
   char *t = render(&r);
   has(t, "SUT name : unavailable\n");
   has(t, "Result is : not judged (accuracy mode)\n");
