@@ -19,6 +19,8 @@ void mb_print_help(FILE *f) {
       "    mlsysbench suite [quick|FILE]\n"
       "    mlsysbench list\n"
       "    mlsysbench profile [--out FILE]\n"
+      "    mlsysbench compare BASELINE NEW [--threshold 2%] [--confidence 0.99] [--json FILE]\n"
+      "                       [--force] [--seed N]\n"
       "    mlsysbench --help | --version | COMMAND --help\n"
       "\n"
       "DESCRIPTION\n"
@@ -35,10 +37,13 @@ void mb_print_help(FILE *f) {
       "    list    workloads, SUTs, scenarios, hardware profiles, every setting and default\n"
       "    profile measure this machine (FMA peak, memory bandwidth, caches) and write a\n"
       "            hardware profile; see `mlsysbench profile --help`\n"
+      "    compare is NEW significantly slower than BASELINE? A CI gate: bootstrap\n"
+      "            intervals and Mann-Whitney tests per metric; see `mlsysbench compare --help`\n"
       "\n"
       "EXIT STATUS\n"
       "    0 VALID (or accuracy run done), 1 error, 2 bad usage or input (nothing ran),\n"
-      "    3 the run finished INVALID (its folder says why), 4 SUT not supported here\n",
+      "    3 the run finished INVALID (its folder says why), 4 SUT not supported here.\n"
+      "    compare: 0 no regression, 1 a significant regression, 2 not comparable or bad input\n",
       f);
 }
 
@@ -59,6 +64,10 @@ void mb_print_run_help(FILE *f) {
       "    --config FILE        an MLPerf config file (mlperf.conf, user.conf), applied in\n"
       "                         order; may repeat. Unknown keys and bad lines are errors\n"
       "    --model NAME         model name for config lookups (default: the workload name)\n"
+      "    --dataset PATH       inputs from an MLPerf Tiny dataset folder (y_labels.csv +\n"
+      "                         one .bin per input) or a CSV file (one sample per row,\n"
+      "                         optional trailing label); accuracy mode then also reports\n"
+      "                         top-1 against the labels (AUC for ad)\n"
       "    --set KEY=VALUE      a config key (e.g. min_duration=2000, target_latency=10,\n"
       "                         *.Server.target_qps=500) or a workload parameter\n"
       "                         (e.g. delay_us=100); may repeat; applied after --config\n"
@@ -128,7 +137,7 @@ static int mb_add(const char **list, int *n, const char *flag, const char *value
 
 enum {
   OPT_TARGET = 256, OPT_DURATION, OPT_MINQ, OPT_MODEL, OPT_QUIET, OPT_CPUS, OPT_PIN,
-  OPT_COUNTERS, OPT_COUNTERS_REQ, OPT_ENERGY, OPT_PROFILE
+  OPT_COUNTERS, OPT_COUNTERS_REQ, OPT_ENERGY, OPT_PROFILE, OPT_DATASET
 };
 
 static int mb_parse_one(int c, const char *arg, mb_run_opts *o) {
@@ -161,6 +170,7 @@ static int mb_parse_one(int c, const char *arg, mb_run_opts *o) {
     case OPT_COUNTERS_REQ: o->counters_required = true; return MB_EXIT_OK;
     case OPT_ENERGY: o->energy = arg; return MB_EXIT_OK;
     case OPT_PROFILE: o->profile = arg; return MB_EXIT_OK;
+    case OPT_DATASET: o->dataset = arg; return MB_EXIT_OK;
     case 't':
       if (!mb_parse_u64(arg, &u) || u > 4096) return mb_bad("--threads", arg, "want 0..4096");
       o->threads = (int)u, o->threads_set = true;
@@ -196,6 +206,7 @@ int mb_parse_run(int argc, char **argv, mb_run_opts *o, bool *help_shown) {
       {"quiet", 0, 0, OPT_QUIET}, {"cpus", 1, 0, OPT_CPUS}, {"pin", 1, 0, OPT_PIN},
       {"counters", 1, 0, OPT_COUNTERS}, {"counters-required", 0, 0, OPT_COUNTERS_REQ},
       {"energy", 1, 0, OPT_ENERGY}, {"profile", 1, 0, OPT_PROFILE},
+      {"dataset", 1, 0, OPT_DATASET},
       {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
   *help_shown = false;
   optind = 1;

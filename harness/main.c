@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "harness/compare.h"
 #include "harness/harness.h"
 #include "harness/profile.h"
 
@@ -23,7 +24,8 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "suite")) return mb_cmd_suite(argc - 1, argv + 1);
   if (!strcmp(argv[1], "list")) return mb_cmd_list(argc - 1, argv + 1);
   if (!strcmp(argv[1], "profile")) return mb_cmd_profile(argc - 1, argv + 1);
-  fprintf(stderr, "mlsysbench: unknown command '%s'; commands: run, suite, list, profile "
+  if (!strcmp(argv[1], "compare")) return mb_cmd_compare(argc - 1, argv + 1);
+  fprintf(stderr, "mlsysbench: unknown command '%s'; commands: run, suite, list, profile, compare "
           "(see `mlsysbench --help`)\n", argv[1]);
   return MB_EXIT_USAGE;
 }
