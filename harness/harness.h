@@ -49,6 +49,7 @@ typedef struct mb_run_opts {
   bool counters_required;
   const char *energy;            /* --energy rapl|nvml|lpm01a:PATH|estimate|auto */
   const char *profile;           /* --profile NAME|auto */
+  const char *dataset;           /* --dataset DIR|FILE.csv */
   int argc;                      /* the command line, for results.json */
   const char *const *argv;
 } mb_run_opts;
