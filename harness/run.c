@@ -22,6 +22,7 @@
 #include "reports/samples.h"
 #include "reports/summary.h"
 #include "sut/sut.h"
+#include "workloads/dataset.h"
 #include "workloads/workload.h"
 
 #define MB_MAX_NOTES 256
@@ -125,6 +126,8 @@ typedef struct mb_run_state {
   bool tty;
   char loadgen_cpus[128];
   mb_collect *collect;
+  wl_dataset *dataset;
+  sut_samples samples;           /* the dataset as the SUT's sample source */
 } mb_run_state;
 
 static void mb_on_log(void *ctx, const char *key, const char *message) {
@@ -144,6 +147,31 @@ static void mb_on_timed(void *ctx, bool start) {
   mb_collect_timed(((mb_run_state *)ctx)->collect, start);
 }
 
+static int mb_dataset_sample(void *ctx, uint64_t index, void *input, char *err, size_t len) {
+  return wl_dataset_load(ctx, (size_t)index, input, err, len);
+}
+
+/* --dataset: open it (every file checked now, before anything runs) and make it the
+ * SUT's sample source. */
+static int mb_open_dataset(mb_run_state *st) {
+  const wl_info *info = wl_model_info(st->wl);
+  char err[1024];
+  if (wl_dataset_open(&st->dataset, st->o->dataset, wl_tensor_bytes(&info->input), err,
+                      sizeof err)) {
+    fprintf(stderr, "mlsysbench run: --dataset: %s\n", err);
+    return MB_EXIT_USAGE;
+  }
+  int classes = wl_dataset_classes(st->dataset);
+  size_t outs = wl_tensor_elems(&info->output);
+  if (classes > 0 && !info->reconstruction && (size_t)classes != outs) {
+    fprintf(stderr, "mlsysbench run: --dataset %s: labels have %d classes, workload %s "
+            "outputs %zu\n", st->o->dataset, classes, info->name, outs);
+    return MB_EXIT_USAGE;
+  }
+  st->samples = (sut_samples){wl_dataset_count(st->dataset), mb_dataset_sample, st->dataset};
+  return MB_EXIT_OK;
+}
+
 static int mb_open_parts(mb_run_state *st) {
   const mb_run_opts *o = st->o;
   char err[1024] = "";
@@ -151,9 +179,14 @@ static int mb_open_parts(mb_run_state *st) {
     fprintf(stderr, "mlsysbench run: --workload %s: %s\n", o->workload, err);
     return MB_EXIT_USAGE;
   }
+  if (o->dataset) {
+    int drc = mb_open_dataset(st);
+    if (drc) return drc;
+  }
   sut_options so;
   sut_options_default(&so);
   so.spec = o->sut;
+  so.samples = st->dataset ? &st->samples : NULL;
   so.threads = o->threads_set ? (o->threads == 0 ? -1 : o->threads) : 0;
   so.batch = o->batch;
   so.cpus = o->cpus;
@@ -266,20 +299,41 @@ static void mb_sample_row(void *ctx, size_t i, rpt_sample *out) {
   out->lost = lg_record_lost(&rec[i]);
 }
 
-/* Index of the largest of n floats. */
-static uint32_t mb_argmax(const float *v, size_t n) {
-  uint32_t best = 0;
-  for (size_t i = 1; i < n; i++)
-    if (v[i] > v[best]) best = (uint32_t)i;
-  return best;
-}
-
 typedef struct mb_acc_ctx {
   rpt_accuracy_sample *rows;
+  double *scores;                /* reconstruction workloads: anomaly score per sample */
 } mb_acc_ctx;
 
 static void mb_acc_row(void *ctx, size_t i, rpt_accuracy_sample *out) {
   *out = ((mb_acc_ctx *)ctx)->rows[i];
+}
+
+/* Against the dataset's labels: top-1 accuracy (classifiers) or ROC AUC over files of
+ * the anomaly scores (reconstruction workloads, as MLPerf Tiny scores ad01). */
+static void mb_label_accuracy(mb_run_state *st, rpt_results *res, const mb_acc_ctx *ac,
+                              const lg_record *rec, size_t n) {
+  const wl_info *info = wl_model_info(st->wl);
+  size_t classes = wl_tensor_elems(&info->output), files = wl_dataset_files(st->dataset);
+  rpt_set_string(&res->accuracy.dataset, st->o->dataset);
+  if (info->reconstruction) {
+    double *fs = calloc(files ? files : 1, sizeof *fs);
+    int *fl = calloc(files ? files : 1, sizeof *fl);
+    double auc;
+    if (fs && fl && wl_dataset_file_scores(st->dataset, ac->scores, fs, fl) == 0 &&
+        wl_roc_auc(fs, fl, files, &auc) == 0)
+      res->accuracy.auc = rpt_f64(auc);
+    free(fs), free(fl);
+    return;
+  }
+  const float **outs = calloc(n ? n : 1, sizeof *outs);
+  int *labels = calloc(n ? n : 1, sizeof *labels);
+  for (size_t i = 0; outs && labels && i < n; i++) {
+    size_t size;
+    outs[i] = lg_test_response(st->test, i, &size);
+    if (!wl_dataset_label(st->dataset, rec[i].sample_index, &labels[i])) labels[i] = -1;
+  }
+  if (outs && labels) res->accuracy.top1_accuracy = rpt_f64(wl_top1_accuracy(outs, labels, n, classes, NULL));
+  free(outs), free(labels);
 }
 
 /* Compare every response with the fp32 reference of the same sample. */
@@ -288,9 +342,10 @@ static int mb_write_accuracy(mb_run_state *st, rpt_results *res) {
   size_t n, in_b = wl_tensor_bytes(&info->input), out_b = wl_tensor_bytes(&info->output);
   const lg_record *rec = lg_test_records(st->test, &n);
   void *in = malloc(in_b), *ref = malloc(out_b), *scratch = malloc(wl_scratch_bytes(st->wl) + 1);
-  mb_acc_ctx ac = {calloc(n ? n : 1, sizeof *ac.rows)};
+  uint64_t total = sut_samples_count(st->dataset ? &st->samples : NULL, st->wl);
+  mb_acc_ctx ac = {calloc(n ? n : 1, sizeof *ac.rows), calloc(total, sizeof(double))};
   int rc = MB_EXIT_ERROR;
-  if (!in || !ref || !scratch || !ac.rows) goto out;
+  if (!in || !ref || !scratch || !ac.rows || !ac.scores) goto out;
   wl_scratch_init(st->wl, scratch, 0);
   bool f32 = info->output.dtype == WL_F32;
   for (size_t i = 0; i < n; i++) {
@@ -300,20 +355,27 @@ static int mb_write_accuracy(mb_run_state *st, rpt_results *res) {
     row->sample_index = rec[i].sample_index;
     row->missing = !got || size != out_b;
     if (row->missing) continue;
-    wl_make_sample(st->wl, rec[i].sample_index, in);
+    char lerr[256];
+    if (sut_samples_load(st->dataset ? &st->samples : NULL, st->wl, rec[i].sample_index, in,
+                         lerr, sizeof lerr)) {
+      fprintf(stderr, "mlsysbench run: %s\n", lerr);
+      goto out;
+    }
     wl_infer(st->wl, in, ref, scratch);
+    if (info->reconstruction) ac.scores[rec[i].sample_index] = wl_anomaly_score(st->wl, in, got);
     wl_accuracy one;
     wl_accuracy_init(&one);
     wl_accuracy_add(st->wl, &one, got, ref);
     row->max_abs_error = one.max_abs_error;
-    row->has_top1 = f32 && wl_tensor_elems(&info->output) > 1;
+    row->has_top1 = f32 && !info->reconstruction && wl_tensor_elems(&info->output) > 1;
     if (row->has_top1) {
-      row->sut_top1 = mb_argmax(got, wl_tensor_elems(&info->output));
-      row->ref_top1 = mb_argmax(ref, wl_tensor_elems(&info->output));
+      row->sut_top1 = (uint32_t)wl_argmax(got, wl_tensor_elems(&info->output));
+      row->ref_top1 = (uint32_t)wl_argmax(ref, wl_tensor_elems(&info->output));
     }
   }
   char path[1200], err[1024];
   rpt_accuracy_summarize(n, mb_acc_row, &ac, &res->accuracy);
+  if (st->dataset) mb_label_accuracy(st, res, &ac, rec, n);
   rpt_runfolder_file(st->rf, "accuracy.json", path, sizeof path);
   if (rpt_accuracy_write(path, &res->accuracy, n, mb_acc_row, &ac, err, sizeof err)) {
     fprintf(stderr, "mlsysbench run: %s\n", err);
@@ -321,7 +383,7 @@ static int mb_write_accuracy(mb_run_state *st, rpt_results *res) {
   }
   rc = MB_EXIT_OK;
 out:
-  free(in), free(ref), free(scratch), free(ac.rows);
+  free(in), free(ref), free(scratch), free(ac.rows), free(ac.scores);
   return rc;
 }
 
@@ -389,6 +451,7 @@ static int mb_write_folder(mb_run_state *st, mb_run_outcome *out) {
 static void mb_close_parts(mb_run_state *st) {
   sut_close(st->sut); /* joins the workers: nothing completes into the test after this */
   mb_collect_close(st->collect);
+  wl_dataset_close(st->dataset);
   lg_test_destroy(st->test);
   wl_close(st->wl);
   rpt_detail_close(st->detail);

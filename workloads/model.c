@@ -25,8 +25,25 @@ int wl_same_pad(int in, int k, int stride, int *out, int *pad_before)
   return WL_OK;
 }
 
-/* Output shape, padding and weight counts of one layer on p's input shape. */
-static int plan_shape(wl_layer_plan *p)
+/* Where layer i reads its input (and, for an add, its operand) from; checks that both
+ * are earlier layers and that only an add names an operand. */
+static int plan_graph(wl_layer_plan *p, int i)
+{
+  const wl_layer *l = &p->layer;
+  p->in = l->src > 0 ? l->src - 1 : i - 1;
+  p->operand = -1;
+  if (l->src < 0 || p->in >= i)
+    return WL_EINVAL;
+  if (l->op == WL_OP_ADD) {
+    p->operand = l->add - 1;
+    return l->add >= 1 && p->operand < i ? WL_OK : WL_EINVAL;
+  }
+  return l->add == 0 ? WL_OK : WL_EINVAL;
+}
+
+/* Output shape, padding and weight counts of one layer on p's input shape; an add's
+ * operand `with` must have that shape too. */
+static int plan_shape(wl_layer_plan *p, const wl_layer_plan *with)
 {
   const wl_layer *l = &p->layer;
   switch (l->op) {
@@ -48,6 +65,13 @@ static int plan_shape(wl_layer_plan *p)
     p->out_c = l->out_c;
     p->w_count = (size_t)p->in_h * p->in_w * p->in_c * p->out_c;
     p->b_count = (size_t)p->out_c;
+    break;
+  case WL_OP_ADD:
+    if (with->out_h != p->in_h || with->out_w != p->in_w || with->out_c != p->in_c)
+      return WL_EINVAL;
+    p->out_h = p->in_h;
+    p->out_w = p->in_w;
+    p->out_c = p->in_c;
     break;
   default:
     return WL_EINVAL;
@@ -82,16 +106,80 @@ static void plan_counts(wl_layer_plan *p)
   p->counts.flops = 2 * macs + (p->b_count ? outs : 0) + (l->relu ? outs : 0);
   if (l->op == WL_OP_AVGPOOL)
     p->counts.flops += plan_in_elems(p) + outs;
+  if (l->op == WL_OP_ADD)
+    p->counts.flops += outs;
 }
 
-/* Add one layer's counts to the total; intermediates cost a write and a read. */
-static void add_counts(wl_net *net, const wl_layer_plan *p, bool last)
+/* Plan layer i: its input, shapes and counts. */
+static int plan_layer(wl_net *net, int i, int h, int w, int c)
 {
-  net->total.params += p->counts.params;
-  net->total.macs += p->counts.macs;
-  net->total.flops += p->counts.flops;
-  if (!last)
-    net->total.bytes += 2 * sizeof(float) * plan_out_elems(p);
+  wl_layer_plan *p = &net->layers[i];
+  if (plan_graph(p, i) != WL_OK)
+    return WL_EINVAL;
+  const wl_layer_plan *from = p->in >= 0 ? &net->layers[p->in] : NULL;
+  p->in_h = from ? from->out_h : h;
+  p->in_w = from ? from->out_w : w;
+  p->in_c = from ? from->out_c : c;
+  if (plan_shape(p, p->operand >= 0 ? &net->layers[p->operand] : NULL) != WL_OK)
+    return WL_EINVAL;
+  plan_counts(p);
+  if (p->in >= 0)
+    net->layers[p->in].readers++;
+  if (p->operand >= 0)
+    net->layers[p->operand].readers++;
+  return WL_OK;
+}
+
+/*
+ * Give every output but the last the lowest slot whose current output no layer from i
+ * on still reads (model.h); count the slots. WL_EINVAL if an output has no reader.
+ */
+static int plan_slots(wl_net *net)
+{
+  int n = net->n_layers, last_use[WL_NET_MAX_LAYERS], owner[WL_NET_MAX_LAYERS];
+  for (int i = 0; i < n; i++) {
+    const wl_layer_plan *p = &net->layers[i];
+    last_use[i] = -1;
+    owner[i] = -1;
+    if (p->in >= 0)
+      last_use[p->in] = i;
+    if (p->operand >= 0 && i > last_use[p->operand])
+      last_use[p->operand] = i;
+  }
+  for (int i = 0; i < n - 1; i++) {
+    if (net->layers[i].readers == 0)
+      return WL_EINVAL;
+    int s = 0;
+    while (owner[s] >= 0 && last_use[owner[s]] >= i)
+      s++;
+    owner[s] = i;
+    net->layers[i].slot = s;
+    if (s + 1 > net->n_slots)
+      net->n_slots = s + 1;
+  }
+  net->layers[n - 1].slot = -1;
+  return WL_OK;
+}
+
+/* Whole-model counts: params, MACs, FLOPs; bytes as model.h defines them. */
+static void plan_totals(wl_net *net)
+{
+  int n = net->n_layers;
+  for (int i = 0; i < n; i++) {
+    const wl_layer_plan *p = &net->layers[i];
+    uint64_t outs = plan_out_elems(p);
+    net->total.params += p->counts.params;
+    net->total.macs += p->counts.macs;
+    net->total.flops += p->counts.flops;
+    if (i < n - 1) {
+      net->total.bytes += sizeof(float) * (1 + (uint64_t)p->readers) * outs;
+      if (outs > net->max_act)
+        net->max_act = (size_t)outs;
+    }
+  }
+  net->in_elems = (size_t)plan_in_elems(&net->layers[0]);
+  net->out_elems = (size_t)plan_out_elems(&net->layers[n - 1]);
+  net->total.bytes += sizeof(float) * (net->total.params + net->in_elems + net->out_elems);
 }
 
 int wl_net_plan(wl_net *net, int h, int w, int c, const wl_layer *layers, int n)
@@ -103,23 +191,15 @@ int wl_net_plan(wl_net *net, int h, int w, int c, const wl_layer *layers, int n)
   size_t off = 0;
   for (int i = 0; i < n; i++) {
     wl_layer_plan *p = &net->layers[i];
-    const wl_layer_plan *prev = i ? &net->layers[i - 1] : NULL;
     p->layer = layers[i];
-    p->in_h = prev ? prev->out_h : h;
-    p->in_w = prev ? prev->out_w : w;
-    p->in_c = prev ? prev->out_c : c;
-    if (plan_shape(p) != WL_OK)
+    if (plan_layer(net, i, h, w, c) != WL_OK)
       return WL_EINVAL;
     p->w_off = off;
     off += p->w_count + p->b_count;
-    plan_counts(p);
-    add_counts(net, p, i == n - 1);
-    if (i < n - 1 && plan_out_elems(p) > net->max_act)
-      net->max_act = (size_t)plan_out_elems(p);
   }
-  net->in_elems = (size_t)plan_in_elems(&net->layers[0]);
-  net->out_elems = (size_t)plan_out_elems(&net->layers[n - 1]);
-  net->total.bytes += sizeof(float) * (net->total.params + net->in_elems + net->out_elems);
+  if (plan_slots(net) != WL_OK)
+    return WL_EINVAL;
+  plan_totals(net);
   return WL_OK;
 }
 
@@ -172,7 +252,7 @@ void wl_net_destroy(wl_net *net)
 
 size_t wl_net_scratch_bytes(const wl_net *net)
 {
-  return 2 * sizeof(float) * net->max_act;
+  return sizeof(float) * (size_t)net->n_slots * net->max_act;
 }
 
 /* ---- kernels ------------------------------------------------------------------- */
@@ -288,8 +368,17 @@ static void run_dense(const wl_layer_plan *p, const float *w, const float *in, f
   dense_accum(out, in, w, (int)plan_in_elems(p), p->out_c);
 }
 
+/* out = x + y, element by element (a residual join). */
+static void run_add(const wl_layer_plan *p, const float *restrict x,
+                    const float *restrict y, float *restrict out)
+{
+  size_t n = (size_t)plan_out_elems(p);
+  for (size_t i = 0; i < n; i++)
+    out[i] = x[i] + y[i];
+}
+
 static void run_layer(const wl_net *net, const wl_layer_plan *p, const float *in,
-                      float *out)
+                      const float *operand, float *out)
 {
   const float *w = net->weights + p->w_off;
   switch (p->layer.op) {
@@ -303,20 +392,37 @@ static void run_layer(const wl_net *net, const wl_layer_plan *p, const float *in
   case WL_OP_DENSE:
     run_dense(p, w, in, out);
     break;
+  case WL_OP_ADD:
+    run_add(p, in, operand, out);
+    break;
   }
   if (p->layer.relu)
     relu(out, (size_t)plan_out_elems(p));
 }
 
+/* Layer j's output in the scratch slots; the net input for j = -1. */
+static const float *act_at(const wl_net *net, float *slots, const float *in, int j)
+{
+  return j < 0 ? in : slots + (size_t)net->layers[j].slot * net->max_act;
+}
+
+void wl_net_run_observed(const wl_net *net, const float *in, float *out, void *scratch,
+                         wl_net_observer seen, void *ctx)
+{
+  float *slots = scratch;
+  for (int i = 0; i < net->n_layers; i++) {
+    const wl_layer_plan *p = &net->layers[i];
+    float *dst = p->slot < 0 ? out : slots + (size_t)p->slot * net->max_act;
+    const float *operand = p->operand >= 0 ? act_at(net, slots, in, p->operand) : NULL;
+    run_layer(net, p, act_at(net, slots, in, p->in), operand, dst);
+    if (seen)
+      seen(ctx, i, dst, (size_t)plan_out_elems(p));
+  }
+}
+
 void wl_net_run(const wl_net *net, const float *in, float *out, void *scratch)
 {
-  float *buf[2] = {scratch, (float *)scratch + net->max_act};
-  const float *src = in;
-  for (int i = 0; i < net->n_layers; i++) {
-    float *dst = i == net->n_layers - 1 ? out : buf[i & 1];
-    run_layer(net, &net->layers[i], src, dst);
-    src = dst;
-  }
+  wl_net_run_observed(net, in, out, scratch, NULL, NULL);
 }
 
 int wl_net_center_logits(wl_net *net, const float *inputs, int n)
@@ -325,7 +431,7 @@ int wl_net_center_logits(wl_net *net, const float *inputs, int n)
   if (n < 1 || !net->weights || last->layer.op != WL_OP_DENSE || last->layer.relu)
     return WL_EINVAL;
   size_t outs = net->out_elems;
-  float *sum = calloc(2 * outs + 2 * net->max_act, sizeof(float));
+  float *sum = calloc(2 * outs + (size_t)net->n_slots * net->max_act, sizeof(float));
   if (!sum)
     return WL_ENOMEM;
   float *bias = net->weights + last->w_off + last->w_count;
@@ -339,5 +445,68 @@ int wl_net_center_logits(wl_net *net, const float *inputs, int n)
   for (size_t k = 0; k < outs; k++)
     bias[k] = -(sum[k] / (float)n);
   free(sum);
+  return WL_OK;
+}
+
+/* Keeps the last layer's input of each calibration input (prototype head). */
+typedef struct head_features {
+  int layer;    /* the layer whose output feeds the head */
+  size_t n;     /* features per input */
+  float *f;     /* where the current input's features go */
+} head_features;
+
+static void see_head_input(void *ctx, int layer, const float *act, size_t n)
+{
+  head_features *h = ctx;
+  if (layer == h->layer)
+    memcpy(h->f, act, sizeof(float) * n);
+}
+
+/* The input of the last layer for each of the n inputs: n x feat floats in f. */
+static void head_inputs(const wl_net *net, const float *inputs, int n, float *f,
+                        void *scratch, float *out)
+{
+  const wl_layer_plan *last = &net->layers[net->n_layers - 1];
+  head_features h = {last->in, (size_t)plan_in_elems(last), f};
+  for (int s = 0; s < n; s++, h.f += h.n)
+    wl_net_run_observed(net, inputs + (size_t)s * net->in_elems, out, scratch,
+                        see_head_input, &h);
+}
+
+int wl_net_prototype_head(wl_net *net, const float *inputs, int n)
+{
+  const wl_layer_plan *last = &net->layers[net->n_layers - 1];
+  int classes = last->out_c;
+  if (!net->weights || last->layer.op != WL_OP_DENSE || last->layer.relu || n < classes ||
+      last->in < 0)
+    return WL_EINVAL;
+  size_t feat = (size_t)plan_in_elems(last);
+  float *f = malloc(sizeof(float) * ((size_t)n * feat + net->out_elems) +
+                    wl_net_scratch_bytes(net));
+  double *mean = calloc(feat, sizeof(double));
+  if (!f || !mean) {
+    free(f);
+    free(mean);
+    return WL_ENOMEM;
+  }
+  float *out = f + (size_t)n * feat;
+  head_inputs(net, inputs, n, f, out + net->out_elems, out);
+  for (int s = 0; s < n; s++)
+    for (size_t j = 0; j < feat; j++)
+      mean[j] += f[(size_t)s * feat + j];
+  for (size_t j = 0; j < feat; j++)
+    mean[j] /= n;
+  float *w = net->weights + last->w_off;
+  for (int k = 0; k < classes; k++) {
+    const float *fk = f + (size_t)k * feat;
+    double norm2 = 0.0;
+    for (size_t j = 0; j < feat; j++)
+      norm2 += (fk[j] - mean[j]) * (fk[j] - mean[j]);
+    double gain = norm2 > 0.0 ? sqrt(2.0 / norm2) : 0.0;
+    for (size_t j = 0; j < feat; j++)
+      w[j * (size_t)classes + (size_t)k] = (float)((fk[j] - mean[j]) * gain);
+  }
+  free(f);
+  free(mean);
   return WL_OK;
 }

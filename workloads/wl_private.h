@@ -3,13 +3,18 @@
  * (workloads/workload.c), and the parameter helpers the workloads share.
  *
  * Adding a workload: write its wl_<name>_ops, wl_<name>_params and
- * wl_<name>_description in its own .c file and add <name> to WL_REGISTRY below.
+ * wl_<name>_description in its own .c file and add <name> to WL_REGISTRY below. A
+ * layer-list model (kws, ic, vww, ad) only describes itself in a wl_net_spec and takes
+ * the rest from the shared glue declared at the end of this file.
  */
 #ifndef WL_PRIVATE_H
 #define WL_PRIVATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "workloads/model.h"
+#include "workloads/quant.h"
 #include "workloads/workload.h"
 
 /* Where wl_open's parameter checks happen: the workload's table and the user's values. */
@@ -42,7 +47,7 @@ struct wl_model {
 };
 
 /* Every workload, in `mlsysbench list` order. */
-#define WL_REGISTRY(X) X(kws) X(null) X(delay)
+#define WL_REGISTRY(X) X(kws) X(ic) X(vww) X(ad) X(gemm) X(null) X(delay)
 
 #define WL_DECLARE_(name)                         \
   extern const wl_ops wl_##name##_ops;            \
@@ -74,5 +79,109 @@ int wl_param_choice(const wl_param_ctx *ctx, const char *key, const char *const 
  * state in scratch (fixed: delay_us exactly; exponential: mean delay_us). Exposed for
  * tests; wl_infer of `delay` busy-waits for this long. */
 uint64_t wl_delay_next_ns(const wl_model *m, void *scratch);
+
+/* ---- gemm (workloads/gemm.c) ------------------------------------------------------- */
+
+/* impl of the gemm workload: the shapes and B (k x n floats, row-major). */
+typedef struct wl_gemm {
+  int m, n, k;
+  float *b;
+} wl_gemm;
+
+/* C (m x n) = A (m x k) x B, the cache-blocked reference (gemm.c documents the order
+ * of the sums). a and c must not overlap. Allocates nothing; thread-safe. */
+void wl_gemm_run(const wl_gemm *g, const float *a, float *c);
+
+/* ---- layer-list model workloads (glue in workload.c) -------------------------------- */
+
+/* Writes the f32 input of sample `index` drawn from `seed` (the workload's recipe). */
+typedef void (*wl_sample_fn)(uint64_t seed, uint64_t index, float *x);
+
+/* What a layer-list model workload is; a static const in its .c file. */
+typedef struct wl_net_spec {
+  const wl_layer *layers;
+  int n_layers;
+  int in_h, in_w, in_c;   /* the shape wl_net_plan() walks from */
+  wl_tensor input;        /* f32, in_h * in_w * in_c elements */
+  wl_tensor output;       /* f32, the last layer's outputs */
+  int calib;              /* calibration samples (see wl_net_model_open) */
+  bool prototype_head;    /* make the last layer a prototype head (model.h) first */
+  bool center_logits;     /* centre the logits on the calibration samples */
+  bool reconstruction;    /* wl_info.reconstruction: output reconstructs the input */
+  uint64_t total_samples;
+  uint64_t performance_samples;
+  wl_sample_fn sample;
+} wl_net_spec;
+
+typedef enum { WL_PRECISION_FP32 = 0, WL_PRECISION_INT8 } wl_precision;
+
+/* impl of a layer-list model workload. */
+typedef struct wl_net_model {
+  wl_net net; /* first member: impl may be read as the fp32 wl_net (tests do) */
+  const wl_net_spec *spec;
+  wl_precision precision;
+  wl_qnet qnet; /* the int8 model (precision=int8 only; zeroed otherwise) */
+} wl_net_model;
+
+/* Calibration inputs of the int8 models (the first WL_INT8_CALIB of the same recipe). */
+#define WL_INT8_CALIB 64
+
+/* The parameters every layer-list model takes, with their defaults. */
+#define WL_NET_PARAMS                                                                \
+  {"weight_seed", "1", "seed of the deterministic weights (wl_rng)"},                \
+  {"sample_seed", "2", "seed of the deterministic input samples (wl_rng)"},          \
+  {"precision", "fp32",                                                              \
+   "fp32 (reference) or int8 (per-channel symmetric weights, TFLite Micro arithmetic; " \
+   "f32 in and out)"},                                                               \
+  {NULL, NULL, NULL}
+
+/*
+ * open() of a layer-list model: reads weight_seed, sample_seed and precision, builds
+ * the net from weight_seed (model.h's recipe), then works on spec->calib calibration
+ * inputs: samples 0 .. calib-1 of the workload's recipe drawn with weight_seed in place
+ * of sample_seed, so the weights depend on weight_seed alone. In this order: with
+ * spec->prototype_head the last layer becomes a prototype head on them
+ * (wl_net_prototype_head), with spec->center_logits the logits are centred on them
+ * (wl_net_center_logits), and precision=int8 quantizes the resulting net with the
+ * first WL_INT8_CALIB inputs of the same recipe (wl_qnet_init, quant.h); wl_infer then
+ * runs the int8 model, input and output f32.
+ * Fills m->info from the spec and the plan (int8: bytes_moved is wl_qnet.bytes; MACs
+ * and FLOPs are the fp32 ones).
+ */
+int wl_net_model_open(wl_model *m, const wl_param_ctx *ctx, const wl_net_spec *spec);
+
+/* The rest of a layer-list model's wl_ops; they need nothing workload-specific. */
+void wl_net_model_close(wl_model *m);
+size_t wl_net_model_scratch_bytes(const wl_model *m);
+void wl_net_model_scratch_init(const wl_model *m, void *scratch, unsigned worker);
+void wl_net_model_make_sample(const wl_model *m, uint64_t index, void *input);
+void wl_net_model_infer(const wl_model *m, const void *input, void *output, void *scratch);
+
+/*
+ * The "offsets plus noise" sample recipe shared by kws and ad: x has n floats in
+ * `period` interleaved columns (element i is in column i % period). From wl_rng seeded
+ * with wl_rng_derive(seed, index): first one offset per column, mean[c] = wl_rng_f32()
+ * for c = 0 .. period-1, then for each element in order
+ * x[i] = mean[i % period] + wl_rng_f32_scaled(noise) (one binary32 add). period <= 256.
+ */
+void wl_sample_offsets(uint64_t seed, uint64_t index, float *x, size_t n, int period,
+                       float noise);
+
+/*
+ * The image sample recipe shared by ic and vww: x is an h x w x c image in NHWC order
+ * (element (y, x, ch) at (y * w + x) * c + ch), c <= 16, a coloured checkerboard-like
+ * texture with its own colour, cell size and phase in every sample. From wl_rng seeded
+ * with wl_rng_derive(seed, index): first c channel offsets
+ * mean[ch] = wl_rng_f32_scaled(0.25f), then c amplitudes amp[ch] = wl_rng_f32(), then
+ * four outputs whose top three bits (wl_rng_next() >> 61, 0..7) give the cell width
+ * px = 1 + that, the cell height py = 1 + that, and the phases ox, oy; then for each
+ * element in order, with odd = ((x + ox) / px + (y + oy) / py) & 1 (integer division),
+ *   x = (mean[ch] + (odd ? amp[ch] : -amp[ch])) + wl_rng_f32_scaled(noise)
+ * (two binary32 adds). Values stay within about +-1.5 around 0, like normalised
+ * pixels; random convolutional features tell textures apart well, so the samples
+ * differ after the global pool and the predicted class varies.
+ */
+void wl_sample_image(uint64_t seed, uint64_t index, float *x, int h, int w, int c,
+                     float noise);
 
 #endif /* WL_PRIVATE_H */

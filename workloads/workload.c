@@ -1,7 +1,8 @@
 /*
  * workloads/workload.c - the workload registry and everything shared by workloads:
  * wl_open/wl_close dispatch and parameter checks, wl_params, tensor helpers, status
- * text, and the accuracy check (top-1 agreement and max abs error).
+ * text, the accuracy check (top-1 agreement and max abs error), and the glue that
+ * turns a layer-list model (wl_net_spec, see wl_private.h) into a workload.
  */
 #include "workloads/workload.h"
 
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "workloads/rng.h"
 #include "workloads/wl_private.h"
 
 #define WL_DESC_(name) {#name, wl_##name##_description, wl_##name##_params},
@@ -306,6 +308,161 @@ void wl_infer(const wl_model *m, const void *input, void *output, void *scratch)
   m->ops->infer(m, input, output, scratch);
 }
 
+/* ---- layer-list model workloads ------------------------------------------------------ */
+
+void wl_sample_offsets(uint64_t seed, uint64_t index, float *x, size_t n, int period,
+                       float noise)
+{
+  float mean[256];
+  wl_rng r;
+  wl_rng_seed(&r, wl_rng_derive(seed, index));
+  for (int c = 0; c < period; c++)
+    mean[c] = wl_rng_f32(&r);
+  for (size_t i = 0; i < n; i++)
+    x[i] = mean[i % (size_t)period] + wl_rng_f32_scaled(&r, noise);
+}
+
+void wl_sample_image(uint64_t seed, uint64_t index, float *x, int h, int w, int c,
+                     float noise)
+{
+  float mean[16], amp[16];
+  wl_rng r;
+  wl_rng_seed(&r, wl_rng_derive(seed, index));
+  for (int ch = 0; ch < c; ch++)
+    mean[ch] = wl_rng_f32_scaled(&r, 0.25f);
+  for (int ch = 0; ch < c; ch++)
+    amp[ch] = wl_rng_f32(&r);
+  int px = 1 + (int)(wl_rng_next(&r) >> 61);
+  int py = 1 + (int)(wl_rng_next(&r) >> 61);
+  int ox = (int)(wl_rng_next(&r) >> 61);
+  int oy = (int)(wl_rng_next(&r) >> 61);
+  for (int y = 0; y < h; y++)
+    for (int xx = 0; xx < w; xx++) {
+      int odd = (((xx + ox) / px) + ((y + oy) / py)) & 1;
+      for (int ch = 0; ch < c; ch++) {
+        float v = odd ? amp[ch] : -amp[ch];
+        *x++ = (mean[ch] + v) + wl_rng_f32_scaled(&r, noise);
+      }
+    }
+}
+
+/* The calibration inputs: samples 0 .. n-1 drawn with weight_seed (caller frees); NULL
+ * when out of memory. */
+static float *net_model_calib(const wl_net_model *nm, uint64_t weight_seed, int n)
+{
+  float *calib = malloc(sizeof(float) * (size_t)n * nm->net.in_elems);
+  for (int i = 0; calib && i < n; i++)
+    nm->spec->sample(weight_seed, (uint64_t)i, calib + (size_t)i * nm->net.in_elems);
+  return calib;
+}
+
+/* Weights from weight_seed, then (if the spec asks) the prototype head and the logits
+ * centred on the first spec->calib calibration samples, then (int8) the quantized model
+ * calibrated on the first WL_INT8_CALIB. On error nothing is left to free. */
+static int net_model_build(wl_net_model *nm, uint64_t weight_seed)
+{
+  const wl_net_spec *spec = nm->spec;
+  wl_net *net = &nm->net;
+  bool int8 = nm->precision == WL_PRECISION_INT8;
+  int rc = wl_net_init(net, spec->in_h, spec->in_w, spec->in_c, spec->layers,
+                       spec->n_layers, weight_seed);
+  if (rc != WL_OK)
+    return rc;
+  if (!spec->prototype_head && !spec->center_logits && !int8)
+    return WL_OK;
+  int n = int8 && WL_INT8_CALIB > spec->calib ? WL_INT8_CALIB : spec->calib;
+  float *calib = net_model_calib(nm, weight_seed, n);
+  rc = calib ? WL_OK : WL_ENOMEM;
+  if (rc == WL_OK && spec->prototype_head)
+    rc = wl_net_prototype_head(net, calib, spec->calib);
+  if (rc == WL_OK && spec->center_logits)
+    rc = wl_net_center_logits(net, calib, spec->calib);
+  if (rc == WL_OK && int8)
+    rc = wl_qnet_init(&nm->qnet, net, calib, WL_INT8_CALIB);
+  free(calib);
+  if (rc != WL_OK)
+    wl_net_destroy(net);
+  return rc;
+}
+
+static void net_model_fill_info(wl_info *info, const wl_net_model *nm)
+{
+  const wl_net *net = &nm->net;
+  info->input = nm->spec->input;
+  info->output = nm->spec->output;
+  info->params = net->total.params;
+  info->macs = net->total.macs;
+  info->flops = net->total.flops;
+  info->bytes_moved = nm->precision == WL_PRECISION_INT8 ? nm->qnet.bytes : net->total.bytes;
+  info->total_sample_count = nm->spec->total_samples;
+  info->performance_sample_count = nm->spec->performance_samples;
+  info->reconstruction = nm->spec->reconstruction;
+}
+
+static const char *const net_precisions[] = {"fp32", "int8", NULL};
+
+int wl_net_model_open(wl_model *m, const wl_param_ctx *ctx, const wl_net_spec *spec)
+{
+  int precision = WL_PRECISION_FP32;
+  int rc = wl_param_u64(ctx, "weight_seed", &m->info.weight_seed);
+  if (rc == WL_OK)
+    rc = wl_param_u64(ctx, "sample_seed", &m->info.sample_seed);
+  if (rc == WL_OK)
+    rc = wl_param_choice(ctx, "precision", net_precisions, &precision);
+  if (rc != WL_OK)
+    return rc;
+  wl_net_model *nm = calloc(1, sizeof *nm);
+  if (!nm)
+    return WL_ENOMEM;
+  nm->spec = spec;
+  nm->precision = (wl_precision)precision;
+  rc = net_model_build(nm, m->info.weight_seed);
+  if (rc != WL_OK) {
+    wl_set_err(ctx->err, ctx->errlen, "workload '%s': %s", ctx->workload, wl_strerror(rc));
+    free(nm);
+    return rc;
+  }
+  net_model_fill_info(&m->info, nm);
+  m->impl = nm;
+  return WL_OK;
+}
+
+void wl_net_model_close(wl_model *m)
+{
+  wl_net_model *nm = m->impl;
+  wl_qnet_destroy(&nm->qnet);
+  wl_net_destroy(&nm->net);
+  free(nm);
+}
+
+size_t wl_net_model_scratch_bytes(const wl_model *m)
+{
+  const wl_net_model *nm = m->impl;
+  if (nm->precision == WL_PRECISION_INT8)
+    return wl_qnet_scratch_bytes(&nm->qnet);
+  return wl_net_scratch_bytes(&nm->net);
+}
+
+void wl_net_model_scratch_init(const wl_model *m, void *scratch, unsigned worker)
+{
+  /* nothing per thread: the activation slots are written before they are read */
+}
+
+void wl_net_model_make_sample(const wl_model *m, uint64_t index, void *input)
+{
+  const wl_net_model *nm = m->impl;
+  nm->spec->sample(m->info.sample_seed, index, input);
+}
+
+void wl_net_model_infer(const wl_model *m, const void *input, void *output, void *scratch)
+{
+  const wl_net_model *nm = m->impl;
+  if (nm->precision == WL_PRECISION_INT8)
+    wl_qnet_run(&nm->qnet, input, output, scratch);
+  else
+    wl_net_run(&nm->net, input, output, scratch);
+}
+
 /* ---- accuracy ----------------------------------------------------------------------- */
 
 void wl_accuracy_init(wl_accuracy *a)
@@ -365,4 +522,18 @@ void wl_accuracy_add(const wl_model *m, wl_accuracy *a, const void *output,
     accuracy_f32(a, output, reference, wl_tensor_elems(t));
   else
     accuracy_bytes(a, output, reference, wl_tensor_bytes(t));
+}
+
+double wl_anomaly_score(const wl_model *m, const void *input, const void *output)
+{
+  if (!m->info.reconstruction)
+    return NAN;
+  const float *in = input, *out = output;
+  size_t n = wl_tensor_elems(&m->info.output);
+  double sum = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    double d = (double)out[i] - (double)in[i];
+    sum += d * d;
+  }
+  return sum / (double)n;
 }

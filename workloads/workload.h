@@ -6,6 +6,11 @@
  * check. Weights and samples come from one documented seeded generator (wl_rng, see
  * workloads/rng.h) so every SUT - CPU, CUDA, microcontroller - computes the same model.
  *
+ * The models: kws (DS-CNN), ic (ResNet-8), vww (MobileNetV1 0.25), ad (FC
+ * autoencoder), as MLPerf Tiny's kws01, ic01, vww01, ad01; and gemm (one C = A x B per
+ * inference, --set m=..., n=..., k=...). Each workload's .c file documents its layers,
+ * exact counts and sample recipe.
+ *
  * Also two harness-calibration workloads: `null` (no compute, completes at once) and
  * `delay` (a fixed or exponential service time, --set delay_us=..., delay_dist=...).
  *
@@ -87,6 +92,8 @@ typedef struct wl_info {
   uint64_t weight_seed;      /* seed of the deterministic weights */
   bool compute_free;         /* null workload: a SUT may complete inline */
   uint64_t sample_seed;      /* seed of the deterministic samples (0 if none) */
+  bool reconstruction;       /* the output reconstructs the input (ad): the anomaly
+                                score is wl_anomaly_score(), not an argmax */
 } wl_info;
 
 typedef struct wl_model wl_model;
@@ -141,5 +148,13 @@ void wl_accuracy_init(wl_accuracy *a);
  */
 void wl_accuracy_add(const wl_model *m, wl_accuracy *a, const void *output,
                      const void *reference);
+
+/*
+ * Anomaly score of one sample of a reconstruction workload (info.reconstruction, e.g.
+ * ad): the mean squared error between the output and the input, sum of (out - in)^2 in
+ * double in element order, divided by the element count. NAN for other workloads.
+ * Thread-safe; allocates nothing.
+ */
+double wl_anomaly_score(const wl_model *m, const void *input, const void *output);
 
 #endif /* WL_WORKLOAD_H */

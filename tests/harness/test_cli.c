@@ -358,6 +358,30 @@ static void test_counters_energy_roofline(void **state) {
   assert_non_null(strstr(out, "no hardware profile 'nosuch'"));
 }
 
+/* --dataset: the shipped MLPerf Tiny-format folder; labels give top-1 accuracy. */
+static void test_dataset_accuracy(void **state) {
+  (void)state;
+  char out[65536], dir[400], bad[400];
+  snprintf(dir, sizeof dir, "%s/dataset", tmpdir);
+  int rc = mlsb(out, sizeof out, 0, "run --workload kws --scenario offline --mode accuracy "
+                "--dataset workloads/datasets/kws-tiny --quiet --out %s", dir);
+  if (rc) fail_msg("exit %d:\n%s", rc, out);
+  json_object *res = load_results(dir);
+  assert_int_equal(jint(res, "result.counts.samples_issued"), 64);
+  assert_true(json_object_get_double(jget(res, "accuracy.top1_accuracy")) == 1.0);
+  json_object_put(res);
+  snprintf(bad, sizeof bad, "%s/bad-dataset", tmpdir);
+  mkdir(bad, 0777);
+  char labels[500];
+  snprintf(labels, sizeof labels, "%s/y_labels.csv", bad);
+  FILE *f = fopen(labels, "w");
+  fputs("a.bin,12,3\n", f);
+  fclose(f);
+  assert_int_equal(mlsb(out, sizeof out, 0, "run --dataset %s", bad), 2);
+  assert_non_null(strstr(out, "y_labels.csv:1:"));
+  assert_non_null(strstr(out, "a.bin"));
+}
+
 static void test_help_and_list(void **state) {
   (void)state;
   char out[65536];
@@ -400,6 +424,7 @@ int main(void) {
       cmocka_unit_test(test_progress_on_a_terminal),
       cmocka_unit_test(test_cpus_keep_loadgen_off),
       cmocka_unit_test(test_counters_energy_roofline),
+      cmocka_unit_test(test_dataset_accuracy),
       cmocka_unit_test(test_help_and_list),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

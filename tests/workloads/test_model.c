@@ -1,8 +1,9 @@
 /*
  * tests/workloads/test_model.c - the layer-list engine (workloads/model.[ch]):
- * TensorFlow 'same' padding, exact counts on a hand-computed layer list, the weight
- * recipe, each kernel against a naive direct implementation, ping-pong chaining, and
- * logit centring.
+ * TensorFlow 'same' padding, exact counts on hand-computed layer lists (a residual one
+ * included), graph checks and activation slots, the weight recipe, each kernel (the
+ * residual add included) against a naive direct implementation, ping-pong and
+ * residual chaining, logit centring, the prototype head and the observed run.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,7 +85,18 @@ static void naive_pool(const wl_layer_plan *p, const float *in, float *out)
   }
 }
 
-static void naive_layer(const wl_net *net, int i, const float *in, float *out)
+static void naive_add(const wl_layer_plan *p, const float *x, const float *y, float *out)
+{
+  size_t n = (size_t)p->out_h * p->out_w * p->out_c;
+  for (size_t i = 0; i < n; i++) {
+    double v = (double)x[i] + y[i];
+    out[i] = (float)(p->layer.relu && v < 0 ? 0 : v);
+  }
+}
+
+/* Layer i with the naive kernels; y is an add's operand. */
+static void naive_layer(const wl_net *net, int i, const float *in, const float *y,
+                        float *out)
 {
   const wl_layer_plan *p = &net->layers[i];
   const float *wt = net->weights + p->w_off;
@@ -92,44 +104,45 @@ static void naive_layer(const wl_net *net, int i, const float *in, float *out)
     naive_dense(p, wt, in, out);
   else if (p->layer.op == WL_OP_AVGPOOL)
     naive_pool(p, in, out);
+  else if (p->layer.op == WL_OP_ADD)
+    naive_add(p, in, y, out);
   else
     naive_conv(p, wt, in, out);
 }
 
 /* Run net on a random input with the engine and layer by layer with the naive
- * kernels; return the largest absolute difference of the outputs. */
+ * kernels, every output kept in its own buffer and the inputs found from the table's
+ * src/add fields as model.h defines them; return the largest absolute difference of
+ * the outputs. */
 static double engine_vs_naive(const wl_layer *layers, int n, int h, int w, int c)
 {
   wl_net net;
   assert_int_equal(wl_net_init(&net, h, w, c, layers, n, 1234), WL_OK);
-  size_t act = net.max_act > net.in_elems ? net.max_act : net.in_elems;
   float *in = malloc(sizeof(float) * net.in_elems);
-  float *a = calloc(act + net.out_elems, sizeof(float));
-  float *b = calloc(act + net.out_elems, sizeof(float));
+  float *acts[WL_NET_MAX_LAYERS];
   float *out = malloc(sizeof(float) * net.out_elems);
   void *scratch = malloc(wl_net_scratch_bytes(&net) + 1);
   assert_non_null(in);
-  assert_non_null(a);
-  assert_non_null(b);
   assert_non_null(out);
   assert_non_null(scratch);
   wl_rng r;
   wl_rng_seed(&r, 99);
   wl_rng_fill_f32(&r, in, net.in_elems, 1.0f);
   wl_net_run(&net, in, out, scratch);
-  memcpy(a, in, sizeof(float) * net.in_elems);
   for (int i = 0; i < n; i++) {
-    naive_layer(&net, i, a, b);
-    float *t = a;
-    a = b;
-    b = t;
+    const wl_layer_plan *p = &net.layers[i];
+    int src = layers[i].src ? layers[i].src - 1 : i - 1;
+    acts[i] = malloc(sizeof(float) * (size_t)p->out_h * p->out_w * p->out_c);
+    assert_non_null(acts[i]);
+    naive_layer(&net, i, src < 0 ? in : acts[src],
+                layers[i].add ? acts[layers[i].add - 1] : NULL, acts[i]);
   }
   double worst = 0;
   for (size_t i = 0; i < net.out_elems; i++)
-    worst = fmax(worst, fabs((double)out[i] - a[i]));
+    worst = fmax(worst, fabs((double)out[i] - acts[n - 1][i]));
+  for (int i = 0; i < n; i++)
+    free(acts[i]);
   free(in);
-  free(a);
-  free(b);
   free(out);
   free(scratch);
   wl_net_destroy(&net);
@@ -195,12 +208,75 @@ static void test_counts_by_hand(void **state)
   assert_int_equal(net.in_elems, 32);
   assert_int_equal(net.out_elems, 2);
   assert_int_equal(net.max_act, 12);
+  assert_int_equal(net.n_slots, 2);
+  assert_int_equal(net.layers[0].slot, 0);
+  assert_int_equal(net.layers[1].slot, 1);
+  assert_int_equal(net.layers[2].slot, 0);
+  assert_int_equal(net.layers[3].slot, -1);
   assert_int_equal(wl_net_scratch_bytes(&net), 2 * 12 * sizeof(float));
   assert_int_equal(net.layers[0].out_h, 2);
   assert_int_equal(net.layers[0].pad_top, 0);
   assert_int_equal(net.layers[1].pad_top, 1);
   assert_int_equal(net.layers[3].w_off, 57 + 30);
   wl_net_destroy(&net);
+}
+
+/*
+ * A residual block with a projected shortcut on a 4x4x2 input:
+ *   0 conv 3x3/1, 4, ReLU   -> 4x4x4   params 72+4 = 76    MACs 16*4*18 = 1152
+ *   1 conv 3x3/2, 8, ReLU   -> 2x2x8   params 288+8 = 296  MACs 4*8*36 = 1152
+ *   2 conv 3x3/1, 8         -> 2x2x8   params 576+8 = 584  MACs 4*8*72 = 2304
+ *   3 conv 1x1/2, 8 on 0    -> 2x2x8   params 32+8 = 40    MACs 4*8*4 = 128
+ *   4 add 2, ReLU           -> 2x2x8   params 0            MACs 0
+ *   5 pool                  -> 8
+ *   6 dense 3               -> 3       params 24+3 = 27    MACs 24
+ * params 1023, MACs 4760.
+ * FLOPs: 2*MACs + bias adds (64+32+32+32+3) + ReLUs (64+32+32) + add 32 + pool 32+8
+ *        = 9520 + 163 + 128 + 32 + 40 = 9883.
+ * Readers: 0 by 1 and 3; 1 by 2; 2 by 4 (operand); 3 by 4; 4 by 5; 5 by 6.
+ * bytes: 4*(1023 + 32 in + 3 out) + 4*(3*64 + 2*32 + 2*32 + 2*32 + 2*32 + 2*8)
+ *        = 4232 + 1856 = 6088.
+ * Slots: 0 -> s0; 1 -> s1; 2 -> s2 (s0 still read by 3, s1 by 2); 3 -> s1 (layer 1's
+ * output is dead by then); 4 -> s0; 5 -> s1 (s0 is its input). Three slots of 64.
+ */
+static const wl_layer residual[] = {
+    WL_CONV(3, 3, 1, 4, true),
+    WL_CONV(3, 3, 2, 8, true),
+    WL_CONV(3, 3, 1, 8, false),
+    WL_CONV_FROM(0, 1, 1, 2, 8, false),
+    WL_ADD(2, true),
+    WL_GAP(),
+    WL_DENSE(3, false),
+};
+
+static void test_residual_plan(void **state)
+{
+  wl_net net;
+  assert_int_equal(wl_net_plan(&net, 4, 4, 2, residual, 7), WL_OK);
+  assert_int_equal(net.total.params, 1023);
+  assert_int_equal(net.total.macs, 4760);
+  assert_int_equal(net.total.flops, 9883);
+  assert_int_equal(net.total.bytes, 6088);
+  assert_int_equal(net.layers[4].counts.flops, 32 + 32);
+  assert_int_equal(net.layers[4].counts.params, 0);
+  assert_int_equal(net.layers[3].in, 0);
+  assert_int_equal(net.layers[3].in_h, 4);
+  assert_int_equal(net.layers[3].out_h, 2);
+  assert_int_equal(net.layers[3].pad_top, 0);
+  assert_int_equal(net.layers[4].in, 3);
+  assert_int_equal(net.layers[4].operand, 2);
+  assert_int_equal(net.layers[2].operand, -1);
+  assert_int_equal(net.layers[0].in, -1);
+  static const int readers[] = {2, 1, 1, 1, 1, 1, 0};
+  static const int slots[] = {0, 1, 2, 1, 0, 1, -1};
+  for (int i = 0; i < 7; i++) {
+    assert_int_equal(net.layers[i].readers, readers[i]);
+    assert_int_equal(net.layers[i].slot, slots[i]);
+  }
+  assert_int_equal(net.n_slots, 3);
+  assert_int_equal(net.max_act, 64);
+  assert_int_equal(wl_net_scratch_bytes(&net), 3 * 64 * sizeof(float));
+  assert_int_equal(net.layers[6].w_off, 76 + 296 + 584 + 40);
 }
 
 static void test_plan_rejects(void **state)
@@ -213,6 +289,33 @@ static void test_plan_rejects(void **state)
   assert_int_equal(wl_net_plan(&net, 0, 4, 2, tiny, 4), WL_EINVAL);
   assert_int_equal(wl_net_plan(&net, 4, 4, 2, &bad, 1), WL_EINVAL);
   assert_int_equal(wl_net_plan(&net, 4, 4, 2, &nofilters, 1), WL_EINVAL);
+  /* graph errors: a source at or after the layer, an add on layer 0, an operand of
+   * another shape, an add field outside WL_OP_ADD, an output nobody reads */
+  wl_layer graph[3] = {WL_CONV(3, 3, 1, 2, true), WL_CONV_FROM(1, 3, 3, 1, 2, true),
+                       WL_DENSE(2, false)};
+  assert_int_equal(wl_net_plan(&net, 4, 4, 2, graph, 3), WL_EINVAL);
+  graph[1] = (wl_layer)WL_CONV_FROM(2, 3, 3, 1, 2, true);
+  assert_int_equal(wl_net_plan(&net, 4, 4, 2, graph, 3), WL_EINVAL);
+  graph[1] = (wl_layer)WL_CONV(3, 3, 1, 2, true);
+  graph[1].src = -1;
+  assert_int_equal(wl_net_plan(&net, 4, 4, 2, graph, 3), WL_EINVAL);
+  wl_layer add0 = WL_ADD(0, false);
+  assert_int_equal(wl_net_plan(&net, 4, 4, 2, &add0, 1), WL_EINVAL);
+  wl_layer mismatch[3] = {WL_CONV(3, 3, 1, 3, true), WL_CONV(3, 3, 2, 3, true),
+                          WL_ADD(0, false)};
+  assert_int_equal(wl_net_plan(&net, 4, 4, 2, mismatch, 3), WL_EINVAL);
+  mismatch[1] = (wl_layer)WL_CONV(3, 3, 1, 4, true);
+  assert_int_equal(wl_net_plan(&net, 4, 4, 2, mismatch, 3), WL_EINVAL);
+  mismatch[1] = (wl_layer)WL_CONV(3, 3, 1, 3, true);
+  assert_int_equal(wl_net_plan(&net, 4, 4, 2, mismatch, 3), WL_OK);
+  mismatch[2].add = 0; /* an add without an operand */
+  assert_int_equal(wl_net_plan(&net, 4, 4, 2, mismatch, 3), WL_EINVAL);
+  wl_layer stray[2] = {WL_CONV(3, 3, 1, 2, true), WL_DENSE(2, false)};
+  stray[1].add = 1;
+  assert_int_equal(wl_net_plan(&net, 4, 4, 2, stray, 2), WL_EINVAL);
+  wl_layer dead[3] = {WL_CONV(3, 3, 1, 2, true), WL_CONV(3, 3, 1, 2, true),
+                      WL_CONV_FROM(0, 1, 1, 1, 2, false)};
+  assert_int_equal(wl_net_plan(&net, 4, 4, 2, dead, 3), WL_EINVAL);
   wl_net_destroy(NULL);
 }
 
@@ -240,8 +343,8 @@ static void test_weight_recipe(void **state)
 static void test_conv_vs_naive(void **state)
 {
   /* strides 2x1, kernel 3x2, 10 filters: one SIMD block plus a remainder */
-  wl_layer conv = {WL_OP_CONV, 3, 2, 2, 1, 10, false};
-  wl_layer conv_relu = {WL_OP_CONV, 5, 4, 2, 3, 8, true};
+  wl_layer conv = {WL_OP_CONV, 3, 2, 2, 1, 10, false, 0, 0};
+  wl_layer conv_relu = {WL_OP_CONV, 5, 4, 2, 3, 8, true, 0, 0};
   wl_layer pw = WL_PW(19, true);
   assert_true(engine_vs_naive(&conv, 1, 7, 6, 3) < 1e-5);
   assert_true(engine_vs_naive(&conv_relu, 1, 8, 9, 2) < 1e-5);
@@ -251,7 +354,7 @@ static void test_conv_vs_naive(void **state)
 static void test_depthwise_pool_dense_vs_naive(void **state)
 {
   wl_layer dw = WL_DW(3, 3, 1, false);
-  wl_layer dw_s2 = {WL_OP_DWCONV, 3, 3, 2, 2, 0, true};
+  wl_layer dw_s2 = {WL_OP_DWCONV, 3, 3, 2, 2, 0, true, 0, 0};
   wl_layer gap = WL_GAP();
   wl_layer dense = WL_DENSE(13, true);
   assert_true(engine_vs_naive(&dw, 1, 6, 5, 11) < 1e-5);
@@ -270,6 +373,46 @@ static void test_chain_vs_naive(void **state)
   };
   assert_true(engine_vs_naive(chain, 7, 13, 6, 1) < 1e-5);
   assert_true(engine_vs_naive(tiny, 4, 4, 4, 2) < 1e-5);
+}
+
+/* Residual graphs: the add alone, an identity and a projected shortcut, and two
+ * stages in a row (the ResNet-8 pattern), whose slots get reused across stages. */
+static void test_residual_vs_naive(void **state)
+{
+  static const wl_layer add_only[] = {
+      WL_CONV(3, 3, 1, 5, false), WL_DW(3, 3, 1, false), WL_ADD(0, true)};
+  static const wl_layer identity[] = {
+      WL_CONV(3, 3, 1, 6, true), WL_CONV(3, 3, 1, 6, true), WL_CONV(3, 3, 1, 6, false),
+      WL_ADD(0, true),           WL_GAP(),                  WL_DENSE(4, false)};
+  static const wl_layer two_stages[] = {
+      /* 0 */ WL_CONV(3, 3, 1, 4, true),
+      /* 1 */ WL_CONV(3, 3, 2, 8, true),
+      /* 2 */ WL_CONV(3, 3, 1, 8, false),
+      /* 3 */ WL_CONV_FROM(0, 1, 1, 2, 8, false),
+      /* 4 */ WL_ADD(2, true),
+      /* 5 */ WL_CONV(3, 3, 2, 12, true),
+      /* 6 */ WL_CONV(3, 3, 1, 12, false),
+      /* 7 */ WL_CONV_FROM(4, 1, 1, 2, 12, false),
+      /* 8 */ WL_ADD(6, true),
+      /* 9 */ WL_GAP(),
+      /* 10 */ WL_DENSE(5, false),
+  };
+  assert_true(engine_vs_naive(add_only, 3, 5, 4, 3) < 1e-5);
+  assert_true(engine_vs_naive(identity, 6, 6, 5, 2) < 1e-5);
+  assert_true(engine_vs_naive(residual, 7, 4, 4, 2) < 1e-5);
+  assert_true(engine_vs_naive(two_stages, 11, 9, 7, 3) < 1e-5);
+}
+
+/* Dense stacks without pooling (the autoencoder's shape), a strided depthwise chain. */
+static void test_dense_stack_vs_naive(void **state)
+{
+  static const wl_layer stack[] = {WL_DENSE(17, true), WL_DENSE(3, true),
+                                   WL_DENSE(17, true), WL_DENSE(40, false)};
+  static const wl_layer dw_chain[] = {WL_CONV(3, 3, 2, 8, true), WL_DW(3, 3, 2, true),
+                                      WL_PW(16, true), WL_DW(3, 3, 2, true),
+                                      WL_PW(9, true)};
+  assert_true(engine_vs_naive(stack, 4, 1, 1, 40) < 1e-5);
+  assert_true(engine_vs_naive(dw_chain, 5, 11, 10, 3) < 1e-5);
 }
 
 static void test_center_logits(void **state)
@@ -297,17 +440,99 @@ static void test_center_logits(void **state)
   wl_net_destroy(&net);
 }
 
+/* The prototype head, recomputed from model.h's text with the naive kernels. */
+static void test_prototype_head(void **state)
+{
+  static const wl_layer net_layers[] = {WL_CONV(3, 3, 1, 6, true), WL_GAP(),
+                                        WL_DENSE(3, false)};
+  enum { N = 5, IN = 4 * 4 * 2 };
+  wl_net net;
+  float inputs[N * IN], act[4 * 4 * 6], feat[N][6];
+  wl_rng r;
+  wl_rng_seed(&r, 8);
+  wl_rng_fill_f32(&r, inputs, N * IN, 1.0f);
+  assert_int_equal(wl_net_init(&net, 4, 4, 2, net_layers, 3, 21), WL_OK);
+  float bias_before[3];
+  memcpy(bias_before, net.weights + net.layers[2].w_off + net.layers[2].w_count,
+         sizeof bias_before);
+  for (int s = 0; s < N; s++) {
+    naive_layer(&net, 0, inputs + s * IN, NULL, act);
+    naive_layer(&net, 1, act, NULL, feat[s]);
+  }
+  assert_int_equal(wl_net_prototype_head(&net, inputs, N), WL_OK);
+  double mean[6] = {0};
+  for (int s = 0; s < N; s++)
+    for (int j = 0; j < 6; j++)
+      mean[j] += feat[s][j] / N;
+  const float *w = net.weights + net.layers[2].w_off;
+  for (int k = 0; k < 3; k++) {
+    double norm2 = 0, got2 = 0;
+    for (int j = 0; j < 6; j++)
+      norm2 += (feat[k][j] - mean[j]) * (feat[k][j] - mean[j]);
+    for (int j = 0; j < 6; j++) {
+      double want = (feat[k][j] - mean[j]) * sqrt(2.0 / norm2);
+      assert_true(fabs(w[j * 3 + k] - want) < 1e-5);
+      got2 += (double)w[j * 3 + k] * w[j * 3 + k];
+    }
+    assert_true(fabs(got2 - 2.0) < 1e-5);
+  }
+  assert_memory_equal(w + 18, bias_before, sizeof bias_before); /* biases untouched */
+  assert_int_equal(wl_net_prototype_head(&net, inputs, 2), WL_EINVAL); /* n < classes */
+  wl_net_destroy(&net);
+  wl_layer alone = WL_DENSE(2, false), relu_head[2] = {WL_GAP(), WL_DENSE(2, true)};
+  assert_int_equal(wl_net_init(&net, 4, 4, 2, &alone, 1, 21), WL_OK);
+  assert_int_equal(wl_net_prototype_head(&net, inputs, N), WL_EINVAL); /* reads the input */
+  wl_net_destroy(&net);
+  assert_int_equal(wl_net_init(&net, 4, 4, 2, relu_head, 2, 21), WL_OK);
+  assert_int_equal(wl_net_prototype_head(&net, inputs, N), WL_EINVAL);
+  wl_net_destroy(&net);
+}
+
+/* The observer sees every layer's output as the next layer will read it. */
+static void see_copy(void *ctx, int layer, const float *act, size_t n)
+{
+  float **outs = ctx;
+  memcpy(outs[layer], act, n * sizeof(float));
+}
+
+static void test_run_observed(void **state)
+{
+  wl_net net;
+  float in[32], out[3], scratch[3 * 64], o2[3];
+  float a[7][64], *outs[7];
+  for (int i = 0; i < 7; i++)
+    outs[i] = a[i];
+  wl_rng r;
+  wl_rng_seed(&r, 3);
+  wl_rng_fill_f32(&r, in, 32, 1.0f);
+  assert_int_equal(wl_net_init(&net, 4, 4, 2, residual, 7, 4), WL_OK);
+  wl_net_run_observed(&net, in, out, scratch, see_copy, outs);
+  wl_net_run(&net, in, o2, scratch);
+  assert_memory_equal(out, o2, sizeof out);
+  assert_memory_equal(a[6], out, sizeof out);
+  float b[64];
+  naive_layer(&net, 5, a[4], NULL, b); /* the pool from the add's output */
+  for (int c = 0; c < 8; c++)
+    assert_true(fabsf(b[c] - a[5][c]) < 1e-6f);
+  wl_net_destroy(&net);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_same_pad),
       cmocka_unit_test(test_counts_by_hand),
+      cmocka_unit_test(test_residual_plan),
       cmocka_unit_test(test_plan_rejects),
       cmocka_unit_test(test_weight_recipe),
       cmocka_unit_test(test_conv_vs_naive),
       cmocka_unit_test(test_depthwise_pool_dense_vs_naive),
       cmocka_unit_test(test_chain_vs_naive),
+      cmocka_unit_test(test_residual_vs_naive),
+      cmocka_unit_test(test_dense_stack_vs_naive),
       cmocka_unit_test(test_center_logits),
+      cmocka_unit_test(test_prototype_head),
+      cmocka_unit_test(test_run_observed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

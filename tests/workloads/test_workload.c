@@ -19,8 +19,8 @@ static void test_list(void **state)
 {
   size_t n = 0;
   const wl_desc *d = wl_list(&n);
-  static const char *const names[] = {"kws", "null", "delay"};
-  assert_int_equal(n, 3);
+  static const char *const names[] = {"kws", "ic", "vww", "ad", "gemm", "null", "delay"};
+  assert_int_equal(n, 7);
   for (size_t i = 0; i < n; i++) {
     assert_string_equal(d[i].name, names[i]);
     assert_true(strlen(d[i].description) > 10);
@@ -30,10 +30,12 @@ static void test_list(void **state)
       assert_non_null(p->help);
     }
   }
-  assert_string_equal(d[2].params[0].key, "delay_us");
-  assert_string_equal(d[2].params[0].default_value, "100");
-  assert_string_equal(d[2].params[1].key, "delay_dist");
-  assert_null(d[1].params[0].key);
+  assert_string_equal(d[6].params[0].key, "delay_us");
+  assert_string_equal(d[6].params[0].default_value, "100");
+  assert_string_equal(d[6].params[1].key, "delay_dist");
+  assert_null(d[5].params[0].key);
+  for (size_t i = 0; i < 4; i++) /* the models share their keys */
+    assert_string_equal(d[i].params[1].key, "sample_seed");
   assert_ptr_equal(wl_list(NULL), d);
 }
 
@@ -62,7 +64,7 @@ static void test_open_unknown(void **state)
   assert_int_equal(wl_open(&m, "resnet", NULL, err, sizeof err), WL_EUNKNOWN);
   assert_null(m);
   assert_non_null(strstr(err, "'resnet'"));
-  assert_non_null(strstr(err, "kws, null, delay"));
+  assert_non_null(strstr(err, "kws, ic, vww, ad, gemm, null, delay"));
   assert_int_equal(wl_open(&m, "resnet", NULL, NULL, 0), WL_EUNKNOWN);
   assert_int_equal(wl_open(NULL, "kws", NULL, err, sizeof err), WL_EINVAL);
   assert_int_equal(wl_open(&m, NULL, NULL, err, sizeof err), WL_EINVAL);
