@@ -7,6 +7,7 @@
 #   make test SANITIZE=address,undefined   the same under ASan+UBSan (own build dir)
 #   make test-tsan  loadgen and SUT tests under ThreadSanitizer
 #   make bench      the harness's own cost with the null workload (not a test)
+#   make bench-peer the CPU SUT against PyTorch CPU on the same shapes (not a test)
 #   make install    PREFIX=/usr/local
 #
 # Knobs: CC, OPT, SANITIZE, V=1 (show commands), PREFIX, TESTS (test folders to run).
@@ -50,7 +51,7 @@ TEST_SRC := $(foreach d,$(TESTS),$(wildcard tests/$(d)/test_*.c))
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 BIN     := $(BUILD)/mlsysbench
 
-.PHONY: all deps run test test-run test-tsan bench install clean tests
+.PHONY: all deps run test test-run test-tsan bench bench-peer install clean tests
 all: $(BIN)
 
 deps:
@@ -61,6 +62,7 @@ run: deps
 	$(Q)$(BIN) suite quick
 
 test: deps
+	$(Q)sh harness/deps.sh test
 	$(Q)$(MAKE) --no-print-directory test-run
 
 tests: $(BIN) $(TEST_BIN)
@@ -74,6 +76,11 @@ test-tsan: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/mlsysbench-bench
 	$(Q)$(BUILD)/mlsysbench-bench
+
+# PyTorch CPU (Debian's python3-torch) on the same shapes, side by side (not a test)
+bench-peer: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh harness/bench/peer.sh $(BIN)
 
 install: $(BIN) $(BUILD)/libloadgen.a
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/mlsysbench $(DESTDIR)$(PREFIX)/lib

@@ -21,6 +21,7 @@ void mb_print_help(FILE *f) {
       "    mlsysbench profile [--out FILE]\n"
       "    mlsysbench compare BASELINE NEW [--threshold 2%] [--confidence 0.99] [--json FILE]\n"
       "                       [--force] [--seed N]\n"
+      "    mlsysbench report RUN_DIR... [-o FILE]\n"
       "    mlsysbench --help | --version | COMMAND --help\n"
       "\n"
       "DESCRIPTION\n"
@@ -39,11 +40,14 @@ void mb_print_help(FILE *f) {
       "            hardware profile; see `mlsysbench profile --help`\n"
       "    compare is NEW significantly slower than BASELINE? A CI gate: bootstrap\n"
       "            intervals and Mann-Whitney tests per metric; see `mlsysbench compare --help`\n"
+      "    report  one self-contained HTML page (inline SVG plots, no JavaScript, no network) of\n"
+      "            one run or a run set; see `mlsysbench report --help`\n"
       "\n"
       "EXIT STATUS\n"
       "    0 VALID (or accuracy run done), 1 error, 2 bad usage or input (nothing ran),\n"
       "    3 the run finished INVALID (its folder says why), 4 SUT not supported here.\n"
-      "    compare: 0 no regression, 1 a significant regression, 2 not comparable or bad input\n",
+      "    compare: 0 no regression, 1 a significant regression, 2 not comparable or bad input.\n"
+      "    report: 0 written, 1 the page could not be written, 2 bad usage or input (file:line)\n",
       f);
 }
 

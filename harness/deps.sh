@@ -5,6 +5,8 @@
 set -eu
 
 PKGS="pkg-config libhwloc-dev libcsv-dev libjson-c-dev libcmocka-dev libpapi-dev"
+# `deps.sh test`: also what only the tests need (the HTML report's browser test)
+[ "${1:-}" = test ] && PKGS="$PKGS chromium"
 
 missing=""
 for p in $PKGS; do

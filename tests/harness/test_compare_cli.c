@@ -104,8 +104,10 @@ static void test_identical_folders_no_change(void **state) {
   expect_text("99% CI");
 }
 
+/* Two runs of a fixed 200 us service time: their medians agree within a 10 % noise
+ * threshold (the machines are shared; a tighter threshold would test the VM). */
 static void test_same_settings_median_agrees(void **state) {
-  int rc = mlsb("compare %s %s", path("a"), path("b"));
+  int rc = mlsb("compare --threshold 10%% %s %s", path("a"), path("b"));
   if (rc != 0 && rc != 1) fail_msg("exit %d:\n%s", rc, out); /* tails may differ: see top */
   assert_string_equal(row_verdict("p50 latency"), "no significant change");
   expect_text("Mann-Whitney U");
