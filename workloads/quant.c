@@ -13,7 +13,6 @@
 
 #define WL_Q_ADD_SHIFT 20     /* TFLite's left shift for int8 ADD */
 #define WL_Q_EQ_FLOOR 0.5f    /* smallest equalization factor (quant.h) */
-#define WL_Q_MAX_CHANNELS 4096 /* widest output equalized */
 
 /* ---- fixed-point primitives ------------------------------------------------------ */
 
@@ -94,6 +93,16 @@ float wl_q_scale(float max_abs)
 static int32_t clamp_i32(int64_t v, int32_t lo, int32_t hi)
 {
   return v < lo ? lo : v > hi ? hi : (int32_t)v;
+}
+
+/* llround(v) clamped to the int32 range (clamped first, so llround never overflows). */
+static int32_t round_i32(double v)
+{
+  if (!(v > (double)INT32_MIN))
+    return INT32_MIN; /* NaN too */
+  if (v >= (double)INT32_MAX)
+    return INT32_MAX;
+  return (int32_t)llround(v);
 }
 
 /* ---- calibration ------------------------------------------------------------------ */
@@ -199,17 +208,17 @@ static void scale_output(wl_net *net, int i, const float *r)
     w[k] = w[k] / r[k % c];
 }
 
-/* Equalize eq (a copy of the fp32 net) with the channel maxima of the original. */
-static void equalize(wl_net *eq, const maxima *mx)
+/* Equalize eq (a copy of the fp32 net) with the channel maxima of the original;
+ * r has room for the widest layer output. */
+static void equalize(wl_net *eq, const maxima *mx, float *r)
 {
-  float r[WL_Q_MAX_CHANNELS];
   int consumers[WL_NET_MAX_LAYERS];
   for (int i = 0; i < eq->n_layers - 1; i++) {
     const wl_layer_plan *p = &eq->layers[i];
     bool map = p->out_h * p->out_w > 1;
     int n = p->b_count && map ? eq_consumers(eq, i, consumers) : -1;
     float top = mx->layer[i];
-    if (n < 1 || !(top > 0.0f) || p->out_c > WL_Q_MAX_CHANNELS)
+    if (n < 1 || !(top > 0.0f))
       continue;
     for (int c = 0; c < p->out_c; c++) {
       float v = mx->channel[mx->chan_off[i] + (size_t)c] / top;
@@ -255,7 +264,7 @@ static void quantize_layer(wl_qnet *q, const float *weights, int i)
     }
     double s_acc = (double)ql->in_scale * (double)sw;
     q->w_scale[ql->c_off + oc] = sw;
-    q->bias[ql->c_off + oc] = clamp_i32(llround((double)b[oc] / s_acc), INT32_MIN, INT32_MAX);
+    q->bias[ql->c_off + oc] = round_i32((double)b[oc] / s_acc);
     int shift;
     wl_q_multiplier(s_acc / (double)ql->out_scale, &q->mult[ql->c_off + oc], &shift);
     q->shift[ql->c_off + oc] = shift;
@@ -316,12 +325,17 @@ static int quantize(wl_qnet *q, const float *calib, int n)
   const wl_net *net = q->net;
   maxima orig, eqm;
   wl_net eq = *net;
+  size_t widest = 1;
+  for (int i = 0; i < net->n_layers; i++)
+    if ((size_t)net->layers[i].out_c > widest)
+      widest = (size_t)net->layers[i].out_c;
+  float *r = malloc(sizeof(float) * widest);
   eq.weights = malloc(sizeof(float) * (size_t)net->total.params + 1);
-  int rc = eq.weights ? measure(net, calib, n, &orig, true) : WL_ENOMEM;
+  int rc = eq.weights && r ? measure(net, calib, n, &orig, true) : WL_ENOMEM;
   if (rc != WL_OK)
     goto fail_orig;
   memcpy(eq.weights, net->weights, sizeof(float) * (size_t)net->total.params);
-  equalize(&eq, &orig);
+  equalize(&eq, &orig, r);
   rc = measure(&eq, calib, n, &eqm, false);
   if (rc != WL_OK)
     goto fail_eq;
@@ -336,6 +350,7 @@ fail_eq:
   free(orig.layer);
 fail_orig:
   free(eq.weights);
+  free(r);
   return rc;
 }
 
@@ -371,7 +386,7 @@ static int correct_bias(wl_qnet *q, const float *calib, int n)
   for (size_t c = 0; c < chans; c++) {
     double s_acc = (double)ql->in_scale * (double)q->w_scale[ql->c_off + c];
     int32_t *b = &q->bias[ql->c_off + c];
-    *b = clamp_i32((int64_t)*b - llround(err[c] / count / s_acc), INT32_MIN, INT32_MAX);
+    *b = clamp_i32((int64_t)*b - round_i32(err[c] / count / s_acc), INT32_MIN, INT32_MAX);
   }
   free(err);
   free(buf);
@@ -576,10 +591,14 @@ static const int8_t *q_act(const wl_qnet *q, const q_bufs *b, int j)
   return j < 0 ? b->input : b->slots + (size_t)q->net->layers[j].slot * q->net->max_act;
 }
 
+/* q = lroundf(x / s_in) clamped to [-128, 127]; the quotient is clamped first, so huge
+ * inputs saturate, and NaN gives 0. */
 static void q_quantize_input(const wl_qnet *q, const float *in, int8_t *x)
 {
-  for (size_t k = 0; k < q->net->in_elems; k++)
-    x[k] = (int8_t)clamp_i32(lroundf(in[k] / q->in_scale), -128, 127);
+  for (size_t k = 0; k < q->net->in_elems; k++) {
+    float v = in[k] / q->in_scale;
+    x[k] = isnan(v) ? 0 : v >= 127.0f ? 127 : v <= -128.0f ? -128 : (int8_t)lroundf(v);
+  }
 }
 
 void wl_qnet_run(const wl_qnet *q, const float *in, float *out, void *scratch)

@@ -56,7 +56,8 @@
  *
  * Layers (acc is int32; clamp(v) limits v to [lo, 127] where lo = 0 with a fused ReLU
  * and -128 without; padding taps read 0, the zero point):
- *   net input   q = clamp(lroundf(x / s_in)) to [-128, 127] (binary32 division).
+ *   net input   q = lroundf(x / s_in) (binary32 division) clamped to [-128, 127]; the
+ *     quotient is clamped before rounding, and NaN gives 0.
  *   conv, depthwise, dense: acc = b_q[oc] + sum of q_x * q_w over the taps (in any
  *     order: integer sums are exact); out = clamp(wl_q_mul(acc, mult[oc], shift[oc]))
  *     with M[oc] = s_in * s_w[oc] / s_out.
