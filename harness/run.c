@@ -337,16 +337,33 @@ static void mb_label_accuracy(mb_run_state *st, rpt_results *res, const mb_acc_c
 }
 
 /* Compare every response with the fp32 reference of the same sample. */
+/* The fp32 reference of the run's workload: the workload itself, or for another
+ * precision (--set precision=int8) the same workload and seeds at fp32 (*owned). */
+static const wl_model *mb_reference_model(mb_run_state *st, wl_model **owned) {
+  wl_params p = st->plan->params;
+  char err[512];
+  *owned = NULL;
+  for (size_t i = 0; i < p.count; i++)
+    if (!strcmp(p.items[i].key, "precision") && strcmp(p.items[i].value, "fp32")) {
+      wl_params_set(&p, "precision", "fp32");
+      if (wl_open(owned, st->o->workload, &p, err, sizeof err) == WL_OK) return *owned;
+      fprintf(stderr, "mlsysbench run: fp32 reference: %s\n", err);
+    }
+  return st->wl;
+}
+
 static int mb_write_accuracy(mb_run_state *st, rpt_results *res) {
   const wl_info *info = wl_model_info(st->wl);
+  wl_model *owned;
+  const wl_model *refm = mb_reference_model(st, &owned);
   size_t n, in_b = wl_tensor_bytes(&info->input), out_b = wl_tensor_bytes(&info->output);
   const lg_record *rec = lg_test_records(st->test, &n);
-  void *in = malloc(in_b), *ref = malloc(out_b), *scratch = malloc(wl_scratch_bytes(st->wl) + 1);
+  void *in = malloc(in_b), *ref = malloc(out_b), *scratch = malloc(wl_scratch_bytes(refm) + 1);
   uint64_t total = sut_samples_count(st->dataset ? &st->samples : NULL, st->wl);
   mb_acc_ctx ac = {calloc(n ? n : 1, sizeof *ac.rows), calloc(total, sizeof(double))};
   int rc = MB_EXIT_ERROR;
   if (!in || !ref || !scratch || !ac.rows || !ac.scores) goto out;
-  wl_scratch_init(st->wl, scratch, 0);
+  wl_scratch_init(refm, scratch, 0);
   bool f32 = info->output.dtype == WL_F32;
   for (size_t i = 0; i < n; i++) {
     size_t size = 0;
@@ -361,7 +378,7 @@ static int mb_write_accuracy(mb_run_state *st, rpt_results *res) {
       fprintf(stderr, "mlsysbench run: %s\n", lerr);
       goto out;
     }
-    wl_infer(st->wl, in, ref, scratch);
+    wl_infer(refm, in, ref, scratch);
     if (info->reconstruction) ac.scores[rec[i].sample_index] = wl_anomaly_score(st->wl, in, got);
     wl_accuracy one;
     wl_accuracy_init(&one);
@@ -384,6 +401,7 @@ static int mb_write_accuracy(mb_run_state *st, rpt_results *res) {
   rc = MB_EXIT_OK;
 out:
   free(in), free(ref), free(scratch), free(ac.rows), free(ac.scores);
+  wl_close(owned);
   return rc;
 }
 

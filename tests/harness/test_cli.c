@@ -382,6 +382,22 @@ static void test_dataset_accuracy(void **state) {
   assert_non_null(strstr(out, "a.bin"));
 }
 
+/* int8 outputs are checked against the fp32 reference of the same weights. */
+static void test_int8_against_fp32(void **state) {
+  (void)state;
+  char out[65536], dir[400];
+  snprintf(dir, sizeof dir, "%s/int8", tmpdir);
+  int rc = mlsb(out, sizeof out, 0, "run --workload kws --set precision=int8 --scenario offline "
+                "--mode accuracy --set accuracy_sample_count_override=256 --quiet --out %s", dir);
+  if (rc) fail_msg("exit %d:\n%s", rc, out);
+  json_object *res = load_results(dir);
+  double agree = json_object_get_double(jget(res, "accuracy.top1_agreement"));
+  double err = json_object_get_double(jget(res, "accuracy.max_abs_error"));
+  assert_true(agree > 0.95 && agree < 1.0); /* int8 is close to, not equal to, fp32 */
+  assert_true(err > 0 && err < 0.2);
+  json_object_put(res);
+}
+
 static void test_help_and_list(void **state) {
   (void)state;
   char out[65536];
@@ -425,6 +441,7 @@ int main(void) {
       cmocka_unit_test(test_cpus_keep_loadgen_off),
       cmocka_unit_test(test_counters_energy_roofline),
       cmocka_unit_test(test_dataset_accuracy),
+      cmocka_unit_test(test_int8_against_fp32),
       cmocka_unit_test(test_help_and_list),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
