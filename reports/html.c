@@ -77,18 +77,6 @@ static void escf(FILE *f, const char *fmt, ...) {
   esc(f, buf);
 }
 
-/* A double as a reader wants it (as in summary.txt): integers without decimals. */
-static const char *num(char *buf, size_t len, double v) {
-  if (!isfinite(v))
-    snprintf(buf, len, "unavailable");
-  else if (v == floor(v) && fabs(v) < 1e15)
-    snprintf(buf, len, "%.0f", v);
-  else if (fabs(v) >= 1)
-    snprintf(buf, len, "%.3f", v);
-  else
-    snprintf(buf, len, "%.6g", v);
-  return buf;
-}
 
 /* Three significant digits and an SI prefix: "950", "1.5k", "137G". */
 static const char *fmt_si(char *buf, size_t len, double v) {
@@ -960,7 +948,7 @@ static void kv_u64(FILE *f, const char *key, rpt_opt_u64 v) {
 static void kv_f64(FILE *f, const char *key, rpt_opt_f64 v, const char *unit) {
   char b[48], t[64];
   if (!v.set) return;
-  snprintf(t, sizeof t, "%s%s%s", num(b, sizeof b, v.v), unit ? " " : "", unit ? unit : "");
+  snprintf(t, sizeof t, "%s%s%s", rpt__num(b, sizeof b, v.v), unit ? " " : "", unit ? unit : "");
   kv(f, key, t);
 }
 
@@ -1000,12 +988,12 @@ static void write_metric(FILE *f, const rpt_metric *m) {
     fputs("unavailable</b>", f);
     return;
   }
-  escf(f, "%s %s", num(v, sizeof v, m->value.v), unit);
+  escf(f, "%s %s", rpt__num(v, sizeof v, m->value.v), unit);
   if (!strcmp(unit, "ns")) escf(f, " (%s)", rpt_html_format_ns(h, sizeof h, m->value.v));
   fputs("</b><br><span class=\"ci\">", f);
   if (m->ci_low.set && m->ci_high.set)
-    escf(f, "99%% CI [%s, %s] %s (%s)", num(lo, sizeof lo, m->ci_low.v),
-         num(hi, sizeof hi, m->ci_high.v), unit, m->ci_method ? m->ci_method : "method not stated");
+    escf(f, "99%% CI [%s, %s] %s (%s)", rpt__num(lo, sizeof lo, m->ci_low.v),
+         rpt__num(hi, sizeof hi, m->ci_high.v), unit, m->ci_method ? m->ci_method : "method not stated");
   else
     fputs("99% CI unavailable", f);
   fputs("</span>", f);
@@ -1081,7 +1069,7 @@ static void write_stats(FILE *f, const run_view *v) {
   if (c->duplicate_completions || c->unknown_completions || c->late_completions)
     escf(f, "; %" PRIu64 " duplicate, %" PRIu64 " unknown, %" PRIu64 " late completions",
          c->duplicate_completions, c->unknown_completions, c->late_completions);
-  if (res->samples_per_s.set) escf(f, "; %s samples/s", num(b, sizeof b, res->samples_per_s.v));
+  if (res->samples_per_s.set) escf(f, "; %s samples/s", rpt__num(b, sizeof b, res->samples_per_s.v));
   if (res->durations.duration_ns.set)
     escf(f, "; duration %s", rpt_html_format_ns(d, sizeof d, (double)res->durations.duration_ns.v));
   fputs(".</p>\n", f);
@@ -1122,8 +1110,8 @@ static void write_counters(FILE *f, const rpt_counters *c) {
     cell(f, k->name);
     cell(f, k->source);
     if (k->available && k->total.set) {
-      cell_num(f, num(b, sizeof b, k->total.v));
-      cell_num(f, k->per_inference.set ? num(b, sizeof b, k->per_inference.v) : "unavailable");
+      cell_num(f, rpt__num(b, sizeof b, k->total.v));
+      cell_num(f, k->per_inference.set ? rpt__num(b, sizeof b, k->per_inference.v) : "unavailable");
       cell(f, k->unit);
     } else {
       fputs("<td colspan=\"3\" class=\"na\">unavailable: ", f);
@@ -1134,7 +1122,7 @@ static void write_counters(FILE *f, const rpt_counters *c) {
   }
   if (c->ipc.set) {
     fputs("<tr><td>IPC</td><td>derived</td>", f);
-    cell_num(f, num(b, sizeof b, c->ipc.v));
+    cell_num(f, rpt__num(b, sizeof b, c->ipc.v));
     fputs("<td></td><td>instructions per cycle</td></tr>", f);
   }
   fputs("</tbody></table>\n", f);
@@ -1167,7 +1155,7 @@ static void write_energy(FILE *f, const rpt_energy *e) {
   kv_f64(f, "sampling interval", e->sampling_interval_s, "s");
   for (size_t i = 0; i < e->domains.count; i++) {
     char t[64];
-    snprintf(t, sizeof t, "%s J", num(b, sizeof b, e->domains.items[i].joules));
+    snprintf(t, sizeof t, "%s J", rpt__num(b, sizeof b, e->domains.items[i].joules));
     kv(f, e->domains.items[i].name, t);
   }
   fputs("</tbody></table>\n", f);
@@ -1194,14 +1182,14 @@ static void write_find_peak(FILE *f, const rpt_find_peak *fp) {
   char b[48];
   if (!fp->peak_qps.set && fp->probes.count == 0) return;
   fputs("<h3>Find-peak probes</h3>\n<p>", f);
-  escf(f, "Peak QPS: %s", fp->peak_qps.set ? num(b, sizeof b, fp->peak_qps.v) : "none found");
+  escf(f, "Peak QPS: %s", fp->peak_qps.set ? rpt__num(b, sizeof b, fp->peak_qps.v) : "none found");
   fputs("</p><table class=\"probes\">", f);
   head_row(f, h, 4);
   fputs("<tbody>", f);
   for (size_t i = 0; i < fp->probes.count; i++) {
     const rpt_probe *q = &fp->probes.items[i];
     fputs("<tr>", f);
-    cell_num(f, num(b, sizeof b, q->target_qps));
+    cell_num(f, rpt__num(b, sizeof b, q->target_qps));
     fputs(q->valid ? "<td class=\"valid\">VALID</td>" : "<td class=\"invalid\">INVALID</td>", f);
     cell_ns(f, (double)q->p99_ns);
     cell_ns(f, (double)q->duration_ms * 1e6);

@@ -55,4 +55,9 @@ int rpt__accuracy_json(const struct rpt_accuracy *a, struct json_object **out);
 /* Decimal digits of v written backwards ending just before `end`; returns the first. */
 char *rpt__u64_text(char *end, uint64_t v);
 
+/* A double as a reader wants it (summary.txt, report.html): integers without
+ * decimals, others with 3 decimals (6 significant digits when small), non-finite
+ * values as "unavailable". Returns buf. */
+const char *rpt__num(char *buf, size_t len, double v);
+
 #endif /* RPT_INTERNAL_H */

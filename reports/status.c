@@ -99,3 +99,15 @@ int rpt__json_write_file(const char *path, struct json_object *doc, char *err, s
   bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
   return rpt__fclose(f, ok, path, err, errlen);
 }
+
+const char *rpt__num(char *buf, size_t len, double v) {
+  if (!isfinite(v))
+    snprintf(buf, len, "unavailable");
+  else if (v == floor(v) && fabs(v) < 1e15)
+    snprintf(buf, len, "%.0f", v);
+  else if (fabs(v) >= 1)
+    snprintf(buf, len, "%.3f", v);
+  else
+    snprintf(buf, len, "%.6g", v);
+  return buf;
+}

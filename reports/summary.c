@@ -18,19 +18,6 @@
 /* ---- formatting helpers --------------------------------------------------------------- */
 static const char *or_unknown(const char *s) { return s ? s : "unavailable"; }
 
-/* A double as a reader wants it: integers without decimals, others with 3 (or 6
- * significant digits when small). */
-static const char *num(char *buf, size_t len, double v) {
-  if (!isfinite(v))
-    snprintf(buf, len, "unavailable");
-  else if (v == floor(v) && fabs(v) < 1e15)
-    snprintf(buf, len, "%.0f", v);
-  else if (fabs(v) >= 1)
-    snprintf(buf, len, "%.3f", v);
-  else
-    snprintf(buf, len, "%.6g", v);
-  return buf;
-}
 
 static void section(FILE *f, const char *title) {
   fprintf(f, "\n%s\n%s\n%s\n", RULE, title, RULE);
@@ -54,17 +41,17 @@ static void aligned_u64(FILE *f, const char *label, rpt_opt_u64 v) {
 
 static void aligned_f64(FILE *f, const char *label, rpt_opt_f64 v) {
   char b[48];
-  if (v.set) aligned(f, label, "%s", num(b, sizeof b, v.v));
+  if (v.set) aligned(f, label, "%s", rpt__num(b, sizeof b, v.v));
 }
 
 /* ---- the top block: identity, metric, validity --------------------------------------- */
 static void write_metric(FILE *f, const rpt_metric *m) {
   char v[48], lo[48], hi[48];
   if (!m->value.set) return;
-  fprintf(f, "%s : %s\n", m->name ? m->name : "Metric", num(v, sizeof v, m->value.v));
+  fprintf(f, "%s : %s\n", m->name ? m->name : "Metric", rpt__num(v, sizeof v, m->value.v));
   if (m->ci_low.set && m->ci_high.set)
-    fprintf(f, "  99%% confidence interval : [%s, %s] %s (%s)\n", num(lo, sizeof lo, m->ci_low.v),
-            num(hi, sizeof hi, m->ci_high.v), m->unit ? m->unit : "",
+    fprintf(f, "  99%% confidence interval : [%s, %s] %s (%s)\n", rpt__num(lo, sizeof lo, m->ci_low.v),
+            rpt__num(hi, sizeof hi, m->ci_high.v), m->unit ? m->unit : "",
             m->ci_method ? m->ci_method : "method not stated");
   else
     fprintf(f, "  99%% confidence interval : unavailable\n");
@@ -156,7 +143,7 @@ static void write_latency(FILE *f, const char *what, const rpt_latency *l) {
   snprintf(label, sizeof label, "Max %s (ns)", what);
   aligned(f, label, "%" PRIu64, l->max_ns);
   snprintf(label, sizeof label, "Mean %s (ns)", what);
-  aligned(f, label, "%s", num(b, sizeof b, l->mean_ns));
+  aligned(f, label, "%s", rpt__num(b, sizeof b, l->mean_ns));
   for (size_t i = 0; i < sizeof pct / sizeof pct[0]; i++) {
     snprintf(label, sizeof label, "%.2f percentile %s (ns)", pct[i], what);
     aligned(f, label, "%" PRIu64, val[i]);
@@ -181,11 +168,11 @@ static void write_find_peak(FILE *f, const rpt_find_peak *p) {
   char b[48];
   if (!p->peak_qps.set && p->probes.count == 0) return;
   fputc('\n', f);
-  aligned(f, "Peak QPS", "%s", p->peak_qps.set ? num(b, sizeof b, p->peak_qps.v) : "none found");
+  aligned(f, "Peak QPS", "%s", p->peak_qps.set ? rpt__num(b, sizeof b, p->peak_qps.v) : "none found");
   fprintf(f, "%14s %-8s %16s %12s\n", "target_qps", "result", "p99_ns", "duration_ms");
   for (size_t i = 0; i < p->probes.count; i++) {
     const rpt_probe *q = &p->probes.items[i];
-    fprintf(f, "%14s %-8s %16" PRIu64 " %12" PRIu64 "\n", num(b, sizeof b, q->target_qps),
+    fprintf(f, "%14s %-8s %16" PRIu64 " %12" PRIu64 "\n", rpt__num(b, sizeof b, q->target_qps),
             q->valid ? "VALID" : "INVALID", q->p99_ns, q->duration_ms);
   }
 }
@@ -220,8 +207,8 @@ static void write_counters(FILE *f, const rpt_counters *c) {
     const rpt_counter *k = &c->items.items[i];
     snprintf(label, sizeof label, "%s (%s)", k->name, or_unknown(k->source));
     if (k->available && k->total.set)
-      aligned(f, label, "%s %s, %s per inference", num(b1, sizeof b1, k->total.v),
-              or_unknown(k->unit), k->per_inference.set ? num(b2, sizeof b2, k->per_inference.v) : "unavailable");
+      aligned(f, label, "%s %s, %s per inference", rpt__num(b1, sizeof b1, k->total.v),
+              or_unknown(k->unit), k->per_inference.set ? rpt__num(b2, sizeof b2, k->per_inference.v) : "unavailable");
     else
       aligned(f, label, "unavailable: %s", or_unknown(k->reason));
   }
@@ -245,7 +232,7 @@ static void write_energy(FILE *f, const rpt_energy *e) {
   aligned_f64(f, "Sampling interval (s)", e->sampling_interval_s);
   for (size_t i = 0; i < e->domains.count; i++) {
     char b[48];
-    aligned(f, e->domains.items[i].name, "%s J", num(b, sizeof b, e->domains.items[i].joules));
+    aligned(f, e->domains.items[i].name, "%s J", rpt__num(b, sizeof b, e->domains.items[i].joules));
   }
 }
 
@@ -404,11 +391,11 @@ int rpt_summary_row(FILE *f, const rpt_results *r, const char *run_folder) {
   const char *metric = res->metric.name ? res->metric.name : "-";
   char value[64] = "-", b[48];
   if (res->metric.value.set)
-    snprintf(value, sizeof value, "%s %s", num(b, sizeof b, res->metric.value.v),
+    snprintf(value, sizeof value, "%s %s", rpt__num(b, sizeof b, res->metric.value.v),
              res->metric.unit ? res->metric.unit : "");
   else if (r->accuracy.present && r->accuracy.top1_agreement.set) {
     metric = "top-1 agreement";
-    snprintf(value, sizeof value, "%s", num(b, sizeof b, r->accuracy.top1_agreement.v));
+    snprintf(value, sizeof value, "%s", rpt__num(b, sizeof b, r->accuracy.top1_agreement.v));
   }
   const char *validity = !res->valid.set ? "-" : res->valid.v ? "VALID" : "INVALID";
   fprintf(f, ROW_FMT, or_unknown(r->workload.name), or_unknown(res->scenario),
