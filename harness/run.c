@@ -175,8 +175,10 @@ static int mb_open_dataset(mb_run_state *st) {
 static int mb_open_parts(mb_run_state *st) {
   const mb_run_opts *o = st->o;
   char err[1024] = "";
-  if (wl_open(&st->wl, o->workload, &st->plan->params, err, sizeof err) != WL_OK) {
-    fprintf(stderr, "mlsysbench run: --workload %s: %s\n", o->workload, err);
+  int wrc = wl_open(&st->wl, o->workload, &st->plan->params, err, sizeof err);
+  if (wrc != WL_OK) { /* a bad parameter came from --set, an unknown name from --workload */
+    fprintf(stderr, "mlsysbench run: %s %s: %s\n", wrc == WL_EPARAM ? "--set for workload" : "--workload",
+            o->workload, err);
     return MB_EXIT_USAGE;
   }
   if (o->dataset) {

@@ -203,6 +203,9 @@ static void test_bad_input(void **state) {
   assert_non_null(strstr(out, "--scenario 'sideways'"));
   assert_int_equal(mlsb(out, sizeof out, 0, "run --set delay_us=abc --workload delay"), 2);
   assert_non_null(strstr(out, "delay_us"));
+  assert_int_equal(mlsb(out, sizeof out, 0, "run --set delay_usx=5 --workload delay"), 2);
+  assert_non_null(strstr(out, "--set for workload delay"));
+  assert_non_null(strstr(out, "accepted keys: delay_us, delay_dist"));
   assert_int_equal(mlsb(out, sizeof out, 0, "run --set min_duration=-3"), 2);
   assert_non_null(strstr(out, "min_duration"));
   assert_int_equal(mlsb(out, sizeof out, 0, "run --sut quantum"), 2);
