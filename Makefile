@@ -6,6 +6,7 @@
 #   make test       deps + build + every test (cmocka units and CLI end-to-end)
 #   make test SANITIZE=address,undefined   the same under ASan+UBSan (own build dir)
 #   make test-tsan  loadgen and SUT tests under ThreadSanitizer
+#   make fuzz       the serial line parser under libFuzzer (clang) for FUZZ_SECONDS
 #   make bench      the harness's own cost with the null workload (not a test)
 #   make bench-peer the CPU SUT against PyTorch CPU on the same shapes (not a test)
 #   make install    PREFIX=/usr/local
@@ -17,7 +18,7 @@ OPT      ?= -O2
 SANITIZE ?=
 V        ?= 0
 PREFIX   ?= /usr/local
-TESTS    ?= loadgen workloads sut reports hardware_profiles harness e2e
+TESTS    ?= loadgen workloads sut serial reports hardware_profiles harness e2e
 
 comma := ,
 ifeq ($(SANITIZE),)
@@ -43,7 +44,7 @@ LDLIBS  = $(shell pkg-config --libs $(PKGS)) -lsde -lcsv -ldl -lm -pthread
 LDFLAGS = $(SANFLAGS)
 
 LG_SRC  := $(wildcard loadgen/*.c)
-LIB_SRC := $(wildcard workloads/*.c) $(wildcard sut/*.c) $(wildcard sut/cpu/*.c) \
+LIB_SRC := $(wildcard workloads/*.c) $(wildcard sut/*.c) $(wildcard sut/cpu/*.c) $(wildcard sut/serial/*.c) \
            $(wildcard reports/*.c) $(wildcard hardware_profiles/*.c) $(filter-out harness/main.c,$(wildcard harness/*.c))
 LG_OBJ  := $(LG_SRC:%.c=$(BUILD)/obj/%.o)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -51,7 +52,7 @@ TEST_SRC := $(foreach d,$(TESTS),$(wildcard tests/$(d)/test_*.c))
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 BIN     := $(BUILD)/mlsysbench
 
-.PHONY: all deps run test test-run test-tsan bench bench-peer install clean tests
+.PHONY: all deps run test test-run test-tsan bench bench-peer install clean tests fuzz
 all: $(BIN)
 
 deps:
@@ -76,6 +77,18 @@ test-tsan: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/mlsysbench-bench
 	$(Q)$(BUILD)/mlsysbench-bench
+
+# The serial line parser under libFuzzer + ASan + UBSan for FUZZ_SECONDS; seeds from
+# tests/serial/corpus (replayed by `make test`), new inputs kept in $(BUILD)/fuzz/corpus,
+# a crash written to $(BUILD)/fuzz/ (add it to tests/serial/corpus once fixed).
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(Q)mkdir -p $(BUILD)/fuzz/corpus
+	@echo "  FUZZ    sut/serial/line.c ($(FUZZ_SECONDS) s)"
+	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \
+	  -o $(BUILD)/fuzz/fuzz_line tests/serial/fuzz_line.c sut/serial/line.c
+	$(Q)$(BUILD)/fuzz/fuzz_line -max_total_time=$(FUZZ_SECONDS) -max_len=20000 \
+	  -artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus tests/serial/corpus
 
 # PyTorch CPU (Debian's python3-torch) on the same shapes, side by side (not a test)
 bench-peer: deps

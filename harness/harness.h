@@ -89,6 +89,9 @@ typedef struct mb_setting_source {
 void mb_fill_result(rpt_results *r, const lg_test *t, const mb_setting_source *src,
                     size_t n_src);
 
+/* Copy loadgen latency statistics into the results model. */
+void mb_copy_latency_stats(rpt_latency *to, const lg_latency_stats *from);
+
 /* Progress line on stderr when it is a terminal (loadgen progress hook). */
 void mb_progress(void *ctx, const lg_progress *p);
 

@@ -7,7 +7,7 @@
 
 #include "harness/harness.h"
 
-static void mb_copy_latency(rpt_latency *to, const lg_latency_stats *from) {
+void mb_copy_latency_stats(rpt_latency *to, const lg_latency_stats *from) {
   to->present = from->count > 0;
   to->count = from->count;
   to->min_ns = from->min_ns, to->max_ns = from->max_ns, to->mean_ns = from->mean_ns;
@@ -45,9 +45,9 @@ static void mb_fill_counts(rpt_run_result *o, const lg_result *lr) {
   o->durations.last_issue_ns = rpt_u64(lr->last_issue_ns);
   o->durations.last_scheduled_ns = rpt_u64(lr->last_scheduled_ns);
   o->durations.last_completion_ns = rpt_u64(lr->last_completion_ns);
-  mb_copy_latency(&o->latency, &lr->latency);
-  mb_copy_latency(&o->query_latency, &lr->query_latency);
-  mb_copy_latency(&o->issue_delay, &lr->issue_delay);
+  mb_copy_latency_stats(&o->latency, &lr->latency);
+  mb_copy_latency_stats(&o->query_latency, &lr->query_latency);
+  mb_copy_latency_stats(&o->issue_delay, &lr->issue_delay);
   if (lr->last_completion_ns) {
     o->samples_per_s = rpt_f64(lr->samples_per_s);
     o->queries_per_s = rpt_f64(lr->queries_per_s);

@@ -172,6 +172,22 @@ static int mb_open_dataset(mb_run_state *st) {
   return MB_EXIT_OK;
 }
 
+/* An adapter that may go long without completing (serial Offline windows) needs a
+ * drain_timeout above that gap, unless the user set one. */
+static void mb_fit_drain_timeout(mb_run_state *st) {
+  sut_info *si = calloc(1, sizeof *si);
+  if (!si) return;
+  sut_describe(st->sut, si);
+  lg_settings *s = &st->plan->settings;
+  bool user_set = false;
+  for (size_t i = 0; i < st->plan->n_src; i++) user_set |= !strcmp(st->plan->src[i].key, "drain_timeout");
+  if (!user_set && si->completion_gap_ms > s->drain_timeout_ms) {
+    s->drain_timeout_ms = si->completion_gap_ms;
+    mb_source(st->plan, "drain_timeout", "the SUT's longest gap between completions");
+  }
+  free(si);
+}
+
 static int mb_open_parts(mb_run_state *st) {
   const mb_run_opts *o = st->o;
   char err[1024] = "";
@@ -193,11 +209,13 @@ static int mb_open_parts(mb_run_state *st) {
   so.batch = o->batch;
   so.cpus = o->cpus;
   so.pin = o->pin;
+  so.settings = &st->plan->settings;
   int rc = sut_open(&st->sut, &so, st->wl, err, sizeof err);
   if (rc != SUT_OK) {
     fprintf(stderr, "mlsysbench run: --sut %s: %s\n", o->sut, err[0] ? err : sut_strerror(rc));
-    return rc == SUT_ENOTSUP ? MB_EXIT_NOTSUP : MB_EXIT_USAGE;
+    return rc == SUT_ENOTSUP ? MB_EXIT_NOTSUP : rc == SUT_EDEVICE ? MB_EXIT_ERROR : MB_EXIT_USAGE;
   }
+  mb_fit_drain_timeout(st);
   rc = mb_collect_open(&st->collect, o, st->sut, wl_model_info(st->wl), err, sizeof err);
   if (rc) fprintf(stderr, "mlsysbench run: %s\n", err);
   return rc;
@@ -407,6 +425,29 @@ out:
   return rc;
 }
 
+/* The device-timed block (serial DUT) and its faults in detail.log. */
+static void mb_fill_device(mb_run_state *st, rpt_results *r, const sut_device_info *d) {
+  if (!d->present) return;
+  rpt_device *o = &r->device;
+  o->present = true;
+  rpt_set_string(&o->name, d->name);
+  rpt_set_string(&o->model, d->model);
+  rpt_set_string(&o->timing, d->timing);
+  mb_copy_latency_stats(&o->latency, &d->latency);
+  if (d->samples_per_s > 0) o->samples_per_s = rpt_f64(d->samples_per_s);
+  for (size_t i = 0; i < d->windows; i++)
+    rpt_results_add_device_window(r, &(rpt_device_window){d->window[i].sample_index,
+        d->window[i].inferences, d->window[i].dut_us, d->window[i].samples_per_s});
+  o->counter_wraps = rpt_u64(d->counter_wraps);
+  o->recoveries = rpt_u64(d->recoveries);
+  o->garbage_lines = rpt_u64(d->garbage_lines);
+  if (d->last_fault[0]) rpt_set_string(&o->last_fault, d->last_fault);
+  if (d->failure[0]) rpt_set_string(&o->failure, d->failure);
+  if (d->last_fault[0])
+    rpt_detail_logf(st->detail, "device_fault", "%s (recovered: %llu, failed: %s)", d->last_fault,
+                    (unsigned long long)d->recoveries, d->failure[0] ? "yes" : "no");
+}
+
 static void mb_describe_parts(mb_run_state *st, rpt_results *r) {
   const wl_info *w = wl_model_info(st->wl);
   char buf[128];
@@ -436,6 +477,7 @@ static void mb_describe_parts(mb_run_state *st, rpt_results *r) {
     rpt_set_string(&r->sut.loadgen_cpus, st->loadgen_cpus);
     for (int i = 0; i < si->threads && i < SUT_MAX_WORKERS; i++)
       rpt_results_add_worker_cpus(r, si->worker_cpus[i]);
+    mb_fill_device(st, r, &si->device_timing);
     free(si);
   }
   mb_host_describe(&r->host);

@@ -153,7 +153,7 @@ static void lg_timed(lg_test *t, bool start) {
 /* Wait for the outstanding samples; after an interrupt, for at most drain_timeout. */
 static void lg_drain(lg_test *t) {
   if (t->sut.flush) t->sut.flush(t->sut_ctx);
-  if (t->hung) return;
+  if (t->hung || atomic_load(&t->failed)) return; /* a failed SUT completes nothing */
   uint64_t deadline = lg_test_stopping(t) ? lg_now_ns() + t->s.drain_timeout_ms * 1000000ULL : 0;
   lg_test_wait(t, t->count, false, deadline);
 }

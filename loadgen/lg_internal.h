@@ -78,6 +78,8 @@ struct lg_test {
   _Atomic uint32_t waiting;
   _Atomic uint32_t wake_seq;
   _Atomic uint32_t frozen;
+  _Atomic uint32_t failed;  /* lg_test_fail: 0 no, 1 text being written, 2 text done */
+  char fail_text[LG_REASON_TEXT];
 
   uint64_t t0_ns;           /* absolute start of the timed region */
   uint64_t next_progress_ns;

@@ -268,6 +268,13 @@ int lg_test_run(lg_test *t);
  * Async-signal-safe. */
 void lg_test_request_stop(lg_test *t);
 
+/* The SUT failed for good (its device went away or stopped answering): record why,
+ * stop issuing, and end the run INVALID with reason "sut_failed" and this text
+ * (copied, cut to LG_REASON_TEXT). Samples never completed count as lost; the drain
+ * does not wait for them. The first call's text wins. Thread-safe (any thread),
+ * lock-free, allocation-free; not async-signal-safe. */
+void lg_test_fail(lg_test *t, const char *why);
+
 /* The last error message (empty when none). */
 const char *lg_test_error(const lg_test *t);
 
@@ -321,7 +328,8 @@ typedef struct lg_latency_stats {
   X(SUT_ERRORS, "sut_errors", "the SUT completed unknown or duplicate ids")    \
   X(INTERRUPTED, "interrupted", "the run was interrupted")                     \
   X(MAX_DURATION, "max_duration", "max_duration was reached before the minimums") \
-  X(RESPONSES, "responses", "responses larger than response_bytes_max")
+  X(RESPONSES, "responses", "responses larger than response_bytes_max")      \
+  X(SUT_FAILED, "sut_failed", "the SUT reported a failure of its device")
 
 typedef enum {
 #define LG_REASON_ENUM_(id, name, text) LG_REASON_##id,

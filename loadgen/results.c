@@ -209,7 +209,11 @@ static void lg_check_errors(lg_test *t, lg_result *r) {
   if (r->oversized_responses)
     lg_add_reason(r, LG_REASON_RESPONSES, "%llu responses were larger than %zu bytes",
                   (unsigned long long)r->oversized_responses, t->hooks.response_bytes_max);
-  if (lg_test_stopping(t))
+  uint32_t failed = atomic_load(&t->failed);
+  if (failed)
+    lg_add_reason(r, LG_REASON_SUT_FAILED, "%s",
+                  failed == 2 ? t->fail_text : "(the SUT is still writing its reason)");
+  else if (lg_test_stopping(t))
     lg_add_reason(r, LG_REASON_INTERRUPTED, "interrupted after %llu of the samples completed",
                   (unsigned long long)r->samples_completed);
 }

@@ -325,6 +325,14 @@ void lg_test_request_stop(lg_test *t) {
   if (t) atomic_store(&t->stop, 1);
 }
 
+void lg_test_fail(lg_test *t, const char *why) {
+  uint32_t expect = 0;
+  if (!t || !atomic_compare_exchange_strong(&t->failed, &expect, 1)) return;
+  lg_fmt(t->fail_text, sizeof t->fail_text, "%s", why ? why : "(no reason given)");
+  atomic_store(&t->failed, 2);
+  atomic_store(&t->stop, 1);
+}
+
 const char *lg_test_error(const lg_test *t) { return t ? t->error : ""; }
 
 void lg_test_destroy(lg_test *t) {

@@ -62,6 +62,7 @@ SAME_LAYOUT_(rpt_reasonlist);
 SAME_LAYOUT_(rpt_probelist);
 SAME_LAYOUT_(rpt_counterlist);
 SAME_LAYOUT_(rpt_domainlist);
+SAME_LAYOUT_(rpt_windowlist);
 
 #define FLD(S, m, t) {#m, t, offsetof(S, m), NULL}
 #define SUB(S, m, t, tab) {#m, t, offsetof(S, m), &tab}
@@ -234,6 +235,21 @@ static const field roofline_f[] = {
 static const table roofline_t =
     TABLE(rpt_roofline, roofline_f, (long)offsetof(rpt_roofline, present), false);
 
+static const field window_f[] = {
+    FLD(rpt_device_window, sample_index, F_U64), FLD(rpt_device_window, inferences, F_U64),
+    FLD(rpt_device_window, dut_us, F_U64), FLD(rpt_device_window, samples_per_s, F_F64)};
+static const table window_t = TABLE(rpt_device_window, window_f, -1, false);
+
+static const field device_f[] = {
+    FLD(rpt_device, name, F_STR),           FLD(rpt_device, model, F_STR),
+    FLD(rpt_device, timing, F_STR),         SUB(rpt_device, latency, F_OBJ, latency_t),
+    FLD(rpt_device, samples_per_s, F_OF64), SUB(rpt_device, windows, F_LIST, window_t),
+    FLD(rpt_device, counter_wraps, F_OU64), FLD(rpt_device, recoveries, F_OU64),
+    FLD(rpt_device, garbage_lines, F_OU64), FLD(rpt_device, last_fault, F_STR),
+    FLD(rpt_device, failure, F_STR)};
+static const table device_t =
+    TABLE(rpt_device, device_f, (long)offsetof(rpt_device, present), false);
+
 static const field doc_f[] = {
     SUB(rpt_results, build, F_OBJ, build_t),
     SUB(rpt_results, workload, F_OBJ, workload_t),
@@ -245,7 +261,8 @@ static const field doc_f[] = {
     SUB(rpt_results, accuracy, F_OBJ, accuracy_t),
     SUB(rpt_results, counters, F_OBJ, counters_t),
     SUB(rpt_results, energy, F_OBJ, energy_t),
-    SUB(rpt_results, roofline, F_OBJ, roofline_t)};
+    SUB(rpt_results, roofline, F_OBJ, roofline_t),
+    SUB(rpt_results, device, F_OBJ, device_t)};
 static const table doc_t = TABLE(rpt_results, doc_f, -1, false);
 
 /* ---- generic helpers ------------------------------------------------------------- */
@@ -435,6 +452,12 @@ int rpt_results_add_counter(rpt_results *r, const rpt_counter *c) {
   if (r == NULL || c == NULL || c->name == NULL) return RPT_EINVAL;
   r->counters.present = true;
   return append_copy(&r->counters.items, &counter_t, c);
+}
+
+int rpt_results_add_device_window(rpt_results *r, const rpt_device_window *w) {
+  if (!r || !w) return RPT_EINVAL;
+  r->device.present = true;
+  return append_copy(&r->device.windows, &window_t, w);
 }
 
 int rpt_results_add_energy_domain(rpt_results *r, const rpt_energy_domain *d) {

@@ -233,6 +233,26 @@ typedef struct rpt_roofline {
   char *reason;                   /* when it could not be placed */
 } rpt_roofline;
 
+/* A SUT with its own clock (the serial DUT): what the device timed. */
+typedef struct rpt_device_window { /* one MLPerf Tiny window: infer N W on one input */
+  uint64_t sample_index, inferences, dut_us;
+  double samples_per_s;
+} rpt_device_window;
+typedef struct rpt_windowlist { size_t count, cap; rpt_device_window *items; } rpt_windowlist;
+
+typedef struct rpt_device {
+  bool present;
+  char *name;                     /* the DUT's name (m-name-dut-[...]) */
+  char *model;                    /* "kws01" */
+  char *timing;                   /* how it was timed */
+  rpt_latency latency;            /* device-timed latency per inference */
+  rpt_opt_f64 samples_per_s;      /* Offline: median over the windows */
+  rpt_windowlist windows;
+  rpt_opt_u64 counter_wraps, recoveries, garbage_lines;
+  char *last_fault;               /* the last link fault, recovered or not */
+  char *failure;                  /* the fault that ended the run */
+} rpt_device;
+
 typedef struct rpt_results {
   rpt_build build;
   rpt_workload workload;
@@ -245,6 +265,7 @@ typedef struct rpt_results {
   rpt_counters counters;
   rpt_energy energy;
   rpt_roofline roofline;
+  rpt_device device;
 } rpt_results;
 
 /* ---- life cycle and setters --------------------------------------------------------- */
@@ -275,6 +296,8 @@ int rpt_results_add_probe(rpt_results *r, const rpt_probe *probe);
  * energy.domains, and set the block's present flag. */
 int rpt_results_add_counter(rpt_results *r, const rpt_counter *c);
 int rpt_results_add_energy_domain(rpt_results *r, const rpt_energy_domain *d);
+/* Append a copy of *w to device.windows and set the device block's present flag. */
+int rpt_results_add_device_window(rpt_results *r, const rpt_device_window *w);
 
 /* The setting named key, or NULL. The pointer lives as long as r is unchanged. */
 const rpt_setting *rpt_results_find_setting(const rpt_results *r, const char *key);

@@ -253,6 +253,28 @@ static void write_roofline(FILE *f, const rpt_roofline *r) {
   aligned(f, "Bound", "%s", or_unknown(r->bound));
 }
 
+/* The device-timed figures of a SUT with its own clock (serial DUT). */
+static void write_device(FILE *f, const rpt_device *d) {
+  if (!d->present) return;
+  section(f, "Device-timed (the DUT's own clock)");
+  aligned(f, "DUT", "%s, model %s", or_unknown(d->name), or_unknown(d->model));
+  aligned(f, "Timing", "%s", or_unknown(d->timing));
+  write_latency(f, "DUT latency", &d->latency);
+  for (size_t i = 0; i < d->windows.count; i++) {
+    const rpt_device_window *w = &d->windows.items[i];
+    char label[48], b[48];
+    snprintf(label, sizeof label, "Window %zu (sample %" PRIu64 ")", i + 1, w->sample_index);
+    aligned(f, label, "%" PRIu64 " inferences in %" PRIu64 " us: %s samples/s", w->inferences,
+            w->dut_us, rpt__num(b, sizeof b, w->samples_per_s));
+  }
+  aligned_f64(f, "DUT samples/s (median of windows)", d->samples_per_s);
+  aligned_u64(f, "Counter wraps", d->counter_wraps);
+  aligned_u64(f, "Recovered faults", d->recoveries);
+  aligned_u64(f, "Garbage lines", d->garbage_lines);
+  if (d->last_fault) aligned(f, "Last fault", "%s", d->last_fault);
+  if (d->failure) aligned(f, "Failure", "%s", d->failure);
+}
+
 /* ---- settings and identity ---------------------------------------------------------- */
 static void write_seed(FILE *f, const rpt_results *r, const char *name, rpt_opt_u64 v) {
   if (v.set && rpt_results_find_setting(r, name) == NULL) /* not listed already */
@@ -364,6 +386,7 @@ int rpt_summary_write(FILE *f, const rpt_results *r) {
   write_counters(f, &r->counters);
   write_energy(f, &r->energy);
   write_roofline(f, &r->roofline);
+  write_device(f, &r->device);
   write_settings(f, r);
   write_identity(f, r);
   return ferror(f) ? RPT_EIO : RPT_OK;

@@ -17,12 +17,14 @@
 #include <string.h>
 
 #include "sut/cpu/cpu.h"
+#include "sut/serial/serial.h"
 
 /* Every adapter compiled in. cuda (sut/cuda) and serial (sut/serial) go here, each
  * as a real backend or as a small "unavailable" one whose open returns SUT_ENOTSUP
  * with the reason. */
 static const sut_backend *const backends[] = {
     &sut_cpu_backend,
+    &sut_serial_backend,
 };
 
 #define BACKEND_COUNT (sizeof backends / sizeof backends[0])

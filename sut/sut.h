@@ -91,6 +91,10 @@ typedef struct sut_options {
                             SUT_EINVAL. Overrides the spec's pin= option */
   const sut_samples *samples; /* NULL = the workload's generator; borrowed, must
                                  outlive the sut */
+  const lg_settings *settings; /* the run's loadgen settings (scenario, mode), for an
+                                  adapter whose protocol depends on them (serial:
+                                  Offline windows, accuracy); NULL = unknown. Read
+                                  during sut_open only */
 } sut_options;
 
 #define SUT_THREADS_INLINE (-1)
@@ -98,6 +102,30 @@ typedef struct sut_options {
 
 /* spec "cpu", threads SUT_THREADS_AUTO, batch 0, cpus and pin NULL. */
 void sut_options_default(sut_options *o);
+
+/* Figures timed by the device's own clock (serial: the DUT's 32-bit m-lap-us
+ * microsecond counter), beside the host-measured ones of loadgen. present is false for
+ * host SUTs. */
+#define SUT_MAX_WINDOWS 16
+typedef struct sut_device_window { /* one MLPerf Tiny window: infer N W on one input */
+  uint64_t sample_index, inferences, dut_us;
+  double samples_per_s;
+} sut_device_window;
+typedef struct sut_device_info {
+  bool present;
+  char name[96];                 /* m-name-dut-[...] */
+  char model[32];                /* m-model-[...] */
+  char timing[128];              /* how it was timed */
+  lg_latency_stats latency;      /* per `infer 1 0`, ns (DUT microseconds x 1000) */
+  double samples_per_s;          /* Offline: median of the windows; 0 = none */
+  size_t windows;
+  sut_device_window window[SUT_MAX_WINDOWS];
+  uint64_t counter_wraps;        /* lap pairs across the 2^32 us wrap */
+  uint64_t recoveries;           /* faults recovered by a re-sync and one retry */
+  uint64_t garbage_lines;        /* lines that were not protocol lines */
+  char last_fault[256];          /* the last fault, recovered or not; "" none */
+  char failure[256];             /* the fault that ended the run; "" none */
+} sut_device_info;
 
 #define SUT_MAX_WORKERS 256
 typedef struct sut_info {
@@ -122,6 +150,10 @@ typedef struct sut_info {
   uint64_t samples_not_loaded;  /* index not resident when its turn came */
   uint64_t samples_discarded;   /* still queued when unload came */
   uint64_t issue_stalls;        /* issues that waited for room in a full queue */
+  /* The longest the adapter may go between two completions (serial Offline windows
+   * of >= 10 s DUT time); the harness raises drain_timeout above it. 0 = short. */
+  uint64_t completion_gap_ms;
+  sut_device_info device_timing; /* a SUT with its own clock (serial DUT) */
 } sut_info;
 
 typedef struct sut sut;
