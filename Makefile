@@ -36,6 +36,8 @@ endif
 
 VERSION = $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
 PKGS    = hwloc json-c papi
+# submission bundles and the leaderboard server (reports/bundle.c, harness/submit.c, harness/leaderboard.c)
+PKGS   += libarchive libcrypto sqlite3 libmicrohttpd libcurl
 CFLAGS  = -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wshadow -Wno-unused-parameter \
           -pthread -MMD -MP -I. $(SANFLAGS) $(shell pkg-config --cflags $(PKGS)) \
           -DMB_VERSION='"$(VERSION)"' -DMB_PROFILE_DIRS='"$(CURDIR)/hardware_profiles:$(PREFIX)/share/mlsysbench/hardware_profiles"' \

@@ -22,6 +22,7 @@ void mb_print_help(FILE *f) {
       "    mlsysbench compare BASELINE NEW [--threshold 2%] [--confidence 0.99] [--json FILE]\n"
       "                       [--force] [--seed N]\n"
       "    mlsysbench report RUN_DIR... [-o FILE]\n"
+      "    mlsysbench submit pack RUN_DIR... --team NAME -o FILE | check FILE | send FILE --to URL\n"
       "    mlsysbench --help | --version | COMMAND --help\n"
       "\n"
       "DESCRIPTION\n"
@@ -42,12 +43,17 @@ void mb_print_help(FILE *f) {
       "            intervals and Mann-Whitney tests per metric; see `mlsysbench compare --help`\n"
       "    report  one self-contained HTML page (inline SVG plots, no JavaScript, no network) of\n"
       "            one run or a run set; see `mlsysbench report --help`\n"
+      "    submit  a signed submission bundle of run folders: pack, check it the way the\n"
+      "            leaderboard does (metrics recomputed from samples.csv), send it to a\n"
+      "            leaderboard; see `mlsysbench submit --help`\n"
       "\n"
       "EXIT STATUS\n"
       "    0 VALID (or accuracy run done), 1 error, 2 bad usage or input (nothing ran),\n"
       "    3 the run finished INVALID (its folder says why), 4 SUT not supported here.\n"
       "    compare: 0 no regression, 1 a significant regression, 2 not comparable or bad input.\n"
-      "    report: 0 written, 1 the page could not be written, 2 bad usage or input (file:line)\n",
+      "    report: 0 written, 1 the page could not be written, 2 bad usage or input (file:line)\n"
+      "    submit: 0 ok or accepted, 1 problems found or refused, 2 bad usage or input,\n"
+      "    5 no verdict from the server.\n",
       f);
 }
 

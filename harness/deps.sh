@@ -5,6 +5,8 @@
 set -eu
 
 PKGS="pkg-config libhwloc-dev libcsv-dev libjson-c-dev libcmocka-dev libpapi-dev"
+# submission bundles and the leaderboard server
+PKGS="$PKGS libarchive-dev libssl-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev"
 # `deps.sh test`: also what only the tests need (the HTML report's browser test)
 [ "${1:-}" = test ] && PKGS="$PKGS chromium"
 

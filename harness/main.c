@@ -9,6 +9,7 @@
 #include "harness/harness.h"
 #include "harness/profile.h"
 #include "harness/report_cmd.h"
+#include "harness/submit.h"
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
@@ -27,7 +28,8 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "profile")) return mb_cmd_profile(argc - 1, argv + 1);
   if (!strcmp(argv[1], "compare")) return mb_cmd_compare(argc - 1, argv + 1);
   if (!strcmp(argv[1], "report")) return mb_cmd_report(argc - 1, argv + 1);
-  fprintf(stderr, "mlsysbench: unknown command '%s'; commands: run, suite, list, profile, compare, report "
+  if (!strcmp(argv[1], "submit")) return mb_cmd_submit(argc - 1, argv + 1);
+  fprintf(stderr, "mlsysbench: unknown command '%s'; commands: run, suite, list, profile, compare, report, submit, leaderboard "
           "(see `mlsysbench --help`)\n", argv[1]);
   return MB_EXIT_USAGE;
 }

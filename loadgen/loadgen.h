@@ -142,6 +142,12 @@ int lg_settings_validate(const lg_settings *s, char *err, size_t errlen);
  * it ("min_duration") and its value as text. False past the last field. */
 bool lg_settings_field(const lg_settings *s, size_t i, const char **name,
                        const char **config_key, char *value, size_t len);
+/* The inverse for reports read back: set the field `name` (as lg_settings_field names
+ * it, or "scenario" / "mode") from its text. LG_OK; LG_EINVAL (NULL argument);
+ * LG_ECONFIG with "name: 'value': why" in err (unknown name, value that does not
+ * parse). Does not validate combinations: call lg_settings_validate after. */
+int lg_settings_set_field(lg_settings *s, const char *name, const char *value, char *err,
+                          size_t errlen);
 
 /* The percentile the scenario's metric is read at (0.90 SS, 0.99 MS/Server, 0.90 Offline). */
 double lg_settings_percentile(const lg_settings *s);
@@ -309,6 +315,8 @@ typedef struct lg_record {
 } lg_record;
 
 bool lg_record_lost(const lg_record *r);
+/* Mark a record rebuilt from a file (samples.csv) lost or completed. */
+void lg_record_set_lost(lg_record *r, bool lost);
 
 typedef struct lg_latency_stats {
   uint64_t count;
@@ -429,6 +437,25 @@ bool lg_early_stopping_t(uint64_t n, double p, double confidence, uint64_t *t_ou
 /* Distribution-free confidence interval of the p-quantile of n sorted values:
  * indices [*lo, *hi] from the binomial order-statistic method. */
 void lg_quantile_ci(size_t n, double p, double confidence, size_t *lo, size_t *hi);
+
+/* ---- recomputing a result from records read back (submission checkers) ---------- */
+/* What the records do not carry: taken from the run's own report. */
+typedef struct lg_replay_counts {
+  uint64_t queries_issued;
+  uint64_t duplicate_completions, unknown_completions, late_completions;
+  uint64_t oversized_responses;
+  bool interrupted;             /* the run was stopped early (Ctrl-C) */
+} lg_replay_counts;
+
+/* Statistics, headline metric and validity of a finished run, computed from its n
+ * records (in issue order, lost ones marked with lg_record_set_lost) under settings s
+ * by the same code that judges a live run, so a checker reading samples.csv back
+ * derives exactly what the run reported. rec is only read. Find-peak runs are judged
+ * as the performance run of their confirming target (s->mode performance,
+ * s->server_target_qps the peak). Returns LG_OK (*out filled; its strings are static),
+ * LG_EINVAL (NULL argument) or LG_ENOMEM. Thread-safe: no shared state. */
+int lg_result_recompute(const lg_settings *s, const lg_record *rec, size_t n,
+                        const lg_replay_counts *c, lg_result *out);
 
 #ifdef __cplusplus
 }

@@ -253,3 +253,33 @@ int lg_compute_result(lg_test *t) {
   r->valid = r->reason_count == 0;
   return LG_OK;
 }
+
+int lg_result_recompute(const lg_settings *s, const lg_record *rec, size_t n,
+                        const lg_replay_counts *c, lg_result *out) {
+  if (!s || !c || !out || (n && !rec)) return LG_EINVAL;
+  int rc = LG_ENOMEM;
+  lg_test *t = calloc(1, sizeof *t);
+  if (!t) return LG_ENOMEM;
+  t->smp = malloc((n ? n : 1) * sizeof *t->smp); /* the statistics' scratch array */
+  if (!t->smp) goto fail_smp;
+  t->s = t->requested = *s;
+  t->rec = (lg_record *)rec; /* only read: lg_compute_result never writes records */
+  t->count = n;
+  t->queries = c->queries_issued;
+  atomic_store(&t->duplicates, c->duplicate_completions);
+  atomic_store(&t->unknown, c->unknown_completions);
+  atomic_store(&t->late, c->late_completions);
+  atomic_store(&t->oversized, c->oversized_responses);
+  atomic_store(&t->stop, c->interrupted ? 1u : 0u);
+  rc = lg_compute_result(t);
+  *out = t->result;
+  free(t->smp);
+fail_smp:
+  free(t);
+  return rc;
+}
+
+void lg_record_set_lost(lg_record *r, bool lost) {
+  atomic_store_explicit((_Atomic uint32_t *)&r->state, lost ? LG_REC_LOST : LG_REC_DONE,
+                        memory_order_relaxed);
+}

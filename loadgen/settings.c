@@ -3,7 +3,9 @@
  * Defaults are those of MLPerf LoadGen's test_settings.h (not mlperf.conf's official
  * values, which a user loads with --config mlperf.conf).
  */
+#include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "loadgen/lg_internal.h"
@@ -162,4 +164,42 @@ bool lg_settings_field(const lg_settings *s, size_t i, const char **name,
   else
     lg_fmt(value, len, "%s", *(const bool *)p ? "true" : "false");
   return true;
+}
+
+static bool lg_parse_field(const lg_field *f, const char *text, void *p) {
+  char *end;
+  if (f->type == LG_F_BOOL) {
+    bool t = !strcmp(text, "true") || !strcmp(text, "1");
+    if (!t && strcmp(text, "false") && strcmp(text, "0")) return false;
+    *(bool *)p = t;
+    return true;
+  }
+  errno = 0;
+  if (f->type == LG_F_U64) {
+    if (!text[0] || text[0] == '-') return false;
+    *(uint64_t *)p = strtoull(text, &end, 10);
+  } else {
+    *(double *)p = strtod(text, &end);
+  }
+  return end != text && !*end && errno == 0;
+}
+
+int lg_settings_set_field(lg_settings *s, const char *name, const char *value, char *err,
+                          size_t errlen) {
+  if (!s || !name || !value) return LG_EINVAL;
+  if (!strcmp(name, "scenario") || !strcmp(name, "mode")) {
+    int rc = !strcmp(name, "mode") ? lg_mode_parse(value, &s->mode)
+                                   : lg_scenario_parse(value, &s->scenario);
+    if (rc) lg_fmt(err, errlen, "%s: '%s': not a known %s", name, value, name);
+    return rc ? LG_ECONFIG : LG_OK;
+  }
+  for (size_t i = 0; i < sizeof lg_fields / sizeof lg_fields[0]; i++) {
+    if (strcmp(lg_fields[i].name, name)) continue;
+    if (lg_parse_field(&lg_fields[i], value, (char *)s + lg_fields[i].offset)) return LG_OK;
+    lg_fmt(err, errlen, "%s: '%s': not a valid %s", name, value,
+           lg_fields[i].type == LG_F_BOOL ? "true/false" : "number");
+    return LG_ECONFIG;
+  }
+  lg_fmt(err, errlen, "%s: not a loadgen setting", name);
+  return LG_ECONFIG;
 }

@@ -49,64 +49,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#ifndef CHROMIUM
-#define CHROMIUM "/usr/bin/chromium"
-#endif
-#define TIMEOUT_S 60
+#include "tests/harness/proc.h"
 
 static char tmpdir[256];
 static char run_dir[300];
 
 /* ---- helpers ------------------------------------------------------------------------ */
-/* The contents of path, NUL-terminated (caller frees); *len its size. NULL if absent. */
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) return NULL;
-  size_t cap = 65536, n = 0, got;
-  char *buf = malloc(cap + 1);
-  assert_non_null(buf);
-  while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-    n += got;
-    if (n == cap) {
-      buf = realloc(buf, (cap *= 2) + 1);
-      assert_non_null(buf);
-    }
-  }
-  fclose(f);
-  buf[n] = '\0';
-  if (len) *len = n;
-  return buf;
-}
-
-/* Run argv (argv[0] a path) with stdout and stderr into files (NULL: /dev/null), in
- * its own process group, killed after TIMEOUT_S. Returns the exit status. */
-static int run_argv(char *const argv[], const char *out, const char *errf) {
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    setpgid(0, 0);
-    int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = open(errf ? errf : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (o < 0 || e < 0) _exit(126);
-    dup2(o, 1), dup2(e, 2);
-    execv(argv[0], argv);
-    _exit(127);
-  }
-  struct timespec tick = {0, 20 * 1000000L};
-  int status;
-  for (int waited_ms = 0;; waited_ms += 20) {
-    pid_t w = waitpid(pid, &status, WNOHANG);
-    if (w == pid) break;
-    if (waited_ms >= TIMEOUT_S * 1000) {
-      kill(-pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      fail_msg("%s did not finish in %d s", argv[0], TIMEOUT_S);
-    }
-    nanosleep(&tick, NULL);
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 /* $MLSB with up to 15 arguments (NULL-terminated); stdout+stderr into *text (caller
  * frees). Returns the exit status. */
 static int mlsb(char **text, ...) {
@@ -123,16 +71,6 @@ static int mlsb(char **text, ...) {
   *text = slurp(out, NULL);
   assert_non_null(*text);
   return rc;
-}
-
-static void has(const char *text, const char *needle) {
-  if (strstr(text, needle) == NULL) fail_msg("missing '%s' in:\n%.2000s", needle, text);
-}
-
-static size_t count(const char *text, const char *needle) {
-  size_t n = 0;
-  for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle)) n++;
-  return n;
 }
 
 static bool exists(const char *path) {
@@ -270,36 +208,11 @@ static void test_report_bad_input(void **state) {
 }
 
 /* ---- in Chromium ------------------------------------------------------------------ */
-/* Launch Chromium on the report with one extra mode flag; stdout and stderr to files
- * named <tag>.out and <tag>.err under tmpdir. */
+/* Chromium on the report with one extra mode flag (tests/harness/proc.h). */
 static void chromium(const char *mode_flag, const char *tag, char *out, char *err, size_t len) {
-  char profile[300], url[400], size_flag[] = "--window-size=1280,2400";
-  snprintf(profile, sizeof profile, "%s/profile-%s-XXXXXX", tmpdir, tag);
-  assert_non_null(mkdtemp(profile));
-  char user_data[340];
-  snprintf(user_data, sizeof user_data, "--user-data-dir=%s", profile);
+  char url[400];
   snprintf(url, sizeof url, "file://%s/report.html", run_dir);
-  snprintf(out, len, "%s/%s.out", tmpdir, tag);
-  snprintf(err, len, "%s/%s.err", tmpdir, tag);
-  char *argv[] = {CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", user_data,
-                  "--enable-logging=stderr", "--v=0", size_flag, (char *)mode_flag, url, NULL};
-  int rc = run_argv(argv, out, err);
-  if (rc != 0) {
-    char *e = slurp(err, NULL);
-    fail_msg("chromium exited %d:\n%.3000s", rc, e ? e : "");
-  }
-}
-
-/* No console message of the page: see the top of the file. */
-static void no_console_messages(const char *err_path) {
-  char *err = slurp(err_path, NULL);
-  assert_non_null(err);
-  for (char *line = strtok(err, "\n"); line; line = strtok(NULL, "\n"))
-    if (strstr(line, ":CONSOLE") || strstr(line, "Uncaught"))
-      fail_msg("the page logged to the console: %s", line);
-  free(err);
+  chromium_run(tmpdir, url, mode_flag, tag, out, err, len);
 }
 
 static void test_screenshot(void **state) {
@@ -320,7 +233,7 @@ static void test_screenshot(void **state) {
   assert_int_equal(h, 2400);
   print_message("screenshot: %s (%zu bytes)\n", png, len);
   free(p);
-  no_console_messages(err);
+  chromium_no_console_messages(err);
 }
 
 static void test_dom(void **state) {
@@ -344,7 +257,7 @@ static void test_dom(void **state) {
   has(dom, "Server");
   assert_true(strstr(dom, ">VALID</span>") || strstr(dom, ">INVALID</span>"));
   free(dom);
-  no_console_messages(err);
+  chromium_no_console_messages(err);
 }
 
 /* ---- main ------------------------------------------------------------------------- */
@@ -358,9 +271,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
+  return remove_tree(tmpdir);
 }
 
 int main(void) {
