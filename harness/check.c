@@ -148,11 +148,16 @@ static void mb_check_seeds(mb_chk *c, const rpt_results *r, const lg_settings *s
                 s->accuracy_log_rng_seed);
 }
 
-/* Whether results.json lists reason `code`. */
-static bool mb_has_reason(const rpt_results *r, const char *code) {
+/* The text of reason `code` in results.json, or NULL when it is not listed. */
+static const char *mb_reason_text(const rpt_results *r, const char *code) {
   for (size_t i = 0; i < r->result.reasons.count; i++)
-    if (!strcmp(r->result.reasons.items[i].code, code)) return true;
-  return false;
+    if (!strcmp(r->result.reasons.items[i].code, code))
+      return r->result.reasons.items[i].text ? r->result.reasons.items[i].text : "";
+  return NULL;
+}
+
+static bool mb_has_reason(const rpt_results *r, const char *code) {
+  return mb_reason_text(r, code) != NULL;
 }
 
 static void mb_check_reasons(mb_chk *c, const rpt_results *r, const lg_result *d) {
@@ -249,7 +254,8 @@ static int mb_recompute(mb_chk *c, const rpt_results *r, lg_settings *s, const r
   const rpt_counts *k = &r->result.counts;
   lg_replay_counts extra = {k->queries_issued, k->duplicate_completions, k->unknown_completions,
                             k->late_completions, k->oversized_responses,
-                            mb_has_reason(r, "interrupted")};
+                            mb_has_reason(r, lg_reason_name(LG_REASON_INTERRUPTED)),
+                            mb_reason_text(r, lg_reason_name(LG_REASON_SUT_FAILED))};
   uint64_t want = mb_expected_queries(s, n);
   if (want && k->queries_issued != want) mb_cmp_u64(c, "result.counts.queries_issued",
                                                     k->queries_issued, want);

@@ -445,6 +445,7 @@ typedef struct lg_replay_counts {
   uint64_t duplicate_completions, unknown_completions, late_completions;
   uint64_t oversized_responses;
   bool interrupted;             /* the run was stopped early (Ctrl-C) */
+  const char *sut_failure;      /* the SUT's lg_test_fail reason, NULL when none */
 } lg_replay_counts;
 
 /* Statistics, headline metric and validity of a finished run, computed from its n

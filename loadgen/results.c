@@ -271,6 +271,10 @@ int lg_result_recompute(const lg_settings *s, const lg_record *rec, size_t n,
   atomic_store(&t->late, c->late_completions);
   atomic_store(&t->oversized, c->oversized_responses);
   atomic_store(&t->stop, c->interrupted ? 1u : 0u);
+  if (c->sut_failure) {
+    lg_fmt(t->fail_text, sizeof t->fail_text, "%s", c->sut_failure);
+    atomic_store(&t->failed, 2u);
+  }
   rc = lg_compute_result(t);
   *out = t->result;
   free(t->smp);
