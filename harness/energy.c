@@ -1,10 +1,11 @@
 /*
  * harness/energy.c - energy meters behind one table of function pointers (RAPL via
- * powercap sysfs, NVML via dlopen, TDP x time estimate, the LPM01A placeholder), the
+ * powercap sysfs, NVML via dlopen, TDP x time estimate, the LPM01A monitor), the
  * "auto" choice between them, and the sampler thread that reads a meter between
  * start and stop so counter wraps and power changes are not missed. See energy.h.
  */
 #include "harness/energy.h"
+#include "harness/lpm01a.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -579,21 +580,41 @@ static bool estimate_report(void *self, double interval_s, mb_energy_report *out
 static const backend ESTIMATE = {"estimate", estimate_open, no_reading, NULL,
                                  no_reading, estimate_report, free};
 
-/* ---- lpm01a: not supported yet ------------------------------------------------------------ */
+/* ---- lpm01a: the STM32 power monitor over serial (harness/lpm01a.c) -------------------- */
 
 static int lpm01a_open(void **self, const char *arg, const mb_energy_options *o,
                        char *reason, size_t len) {
-  (void)self;
   (void)o;
-  say(reason, len,
-      "the STM32 LPM01A serial power monitor (%s) is not supported yet; use "
-      "--energy rapl, nvml or estimate",
-      arg);
-  return UNAVAILABLE;
+  mb_lpm01a *l;
+  if (mb_lpm01a_open(&l, arg, reason, len)) return UNAVAILABLE;
+  *self = l;
+  return MB_ENERGY_OK;
 }
 
-static const backend LPM01A = {"lpm01a", lpm01a_open, no_reading, NULL,
-                               no_reading, NULL, free};
+static void lpm01a_start(void *self) { mb_lpm01a_start(self); }
+static void lpm01a_sample(void *self) { mb_lpm01a_poll(self); }
+static void lpm01a_stop(void *self) { mb_lpm01a_stop(self); }
+static void lpm01a_close(void *self) { mb_lpm01a_close(self); }
+
+static bool lpm01a_report(void *self, double interval_s, mb_energy_report *out) {
+  (void)interval_s;
+  mb_lpm01a_result r;
+  if (!mb_lpm01a_result_get(self, &r, out->reason, sizeof out->reason)) return false;
+  out->joules = r.joules;
+  out->windows = r.windows;
+  out->median_window_joules = r.median_window_joules;
+  out->sampling_interval_s = 0.001; /* the monitor's own 1 kHz, not the host's poll */
+  out->samples = r.samples;
+  say(out->method, sizeof out->method, "%s",
+      r.windows ? "LPM01A 1 kHz energy samples; per inference: median over windows "
+                  "between the DUT's timestamp edges / inferences per window"
+                : "LPM01A 1 kHz energy samples over the timed region (no timestamp edges: "
+                  "per inference = total / inferences)");
+  return true;
+}
+
+static const backend LPM01A = {"lpm01a", lpm01a_open, lpm01a_start, lpm01a_sample,
+                               lpm01a_stop, lpm01a_report, lpm01a_close};
 
 /* ---- the meter ---------------------------------------------------------------------- */
 
@@ -821,6 +842,8 @@ int mb_energy_result(const mb_energy *e, uint64_t inferences, mb_energy_report *
   say(out->reason, sizeof out->reason, "%s", e->reason); /* auto: sources passed over */
   out->avg_watts = out->interval_s > 0 ? out->joules / out->interval_s : NAN;
   out->joules_per_inference = inferences ? out->joules / (double)inferences : NAN;
+  if (out->windows && inferences) /* inferences split evenly over the windows */
+    out->joules_per_inference = out->median_window_joules * (double)out->windows / (double)inferences;
   return MB_ENERGY_OK;
 }
 

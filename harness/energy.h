@@ -11,8 +11,10 @@
  *                lacks it, nvmlDeviceGetPowerUsage sampled and integrated.
  *   estimate     TDP x duration of the timed region, from the hardware profile;
  *                always labelled estimate.
- *   lpm01a:PATH  the STM32 LPM01A serial power monitor: not supported yet (reported
- *                unavailable with the reason).
+ *   lpm01a:PATH[,volt=3000m][,baud=N]  the STM32 LPM01A serial power monitor
+ *                (harness/lpm01a.h): 1 kHz energy samples between start and stop; per
+ *                inference from the windows between the DUT's timestamp edges. A
+ *                monitor that does not answer is unavailable with the reason.
  *   auto         rapl if it works here, else nvml, else estimate when a TDP is known,
  *                else unavailable with every source's reason (the reasons of the
  *                sources passed over are kept in the report either way).
@@ -82,7 +84,11 @@ typedef struct mb_energy_report {
   double interval_s;         /* start..stop (measured even when unavailable) */
   double sampling_interval_s;/* the sampler's period; 0 when nothing was sampled
                                 (estimate; NVML with energy counters) */
-  uint64_t samples;          /* sampler passes in the last window */
+  uint64_t samples;          /* sampler passes in the last window (lpm01a: the
+                                monitor's samples) */
+  size_t windows;            /* lpm01a: windows between timestamp edge pairs */
+  double median_window_joules; /* lpm01a: their median; joules_per_inference is it
+                                divided by inferences / windows */
   size_t n_domains;
   mb_energy_domain domains[MB_ENERGY_MAX_DOMAINS];
   char reason[1024];         /* why unavailable (auto: every source's reason); when

@@ -632,12 +632,10 @@ static void test_estimate_math(void **state) {
 
 static void test_lpm01a_and_bad_specs(void **state) {
   (void)state;
-  mb_energy *e = open_ok("lpm01a:/dev/ttyACM0", NULL);
+  mb_energy *e = open_ok("lpm01a:/nonexistent/ttyACM0", NULL);
   const char *why;
-  assert_false(mb_energy_available(e, &why));
-  assert_non_null(strstr(why, "LPM01A"));
-  assert_non_null(strstr(why, "/dev/ttyACM0"));
-  assert_non_null(strstr(why, "not supported yet"));
+  assert_false(mb_energy_available(e, &why)); /* a real monitor: tests/serial/test_lpm01a.c */
+  assert_non_null(strstr(why, "/nonexistent/ttyACM0: cannot open"));
   assert_int_equal(mb_energy_start(e), MB_ENERGY_OK);
   assert_int_equal(mb_energy_stop(e), MB_ENERGY_OK);
   mb_energy_report r;

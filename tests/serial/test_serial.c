@@ -2,7 +2,8 @@
  * tests/serial/test_serial.c - the serial SUT adapter through its API (sut_open +
  * libloadgen) against the in-test fake DUT on a pty (fake_dut.h): spec errors, a missing
  * device, the wrong model, SingleStream with exact DUT-timed latency, the 32-bit counter
- * wrap, accuracy outputs, Offline windows and their median, the IO-manager form, and
+ * wrap, accuracy outputs, Offline windows and their median, Server arrivals queued on
+ * the host, the IO-manager form, and
  * each injected fault (garbage, reset, e-[...], lost m-ready recovered by one re-sync;
  * a hang ending the run INVALID sut_failed with the samples so far kept).
  */
@@ -70,6 +71,7 @@ static const lg_result *run(fixture *x, lg_scenario sc, lg_mode mode, const char
   st.min_query_count = 20;
   st.accuracy_sample_count_override = 6;
   st.drain_timeout_ms = 5000;
+  st.server_target_qps = 200; /* Server: 20 arrivals in about 0.1 s */
   char err[512] = "";
   int rc = open_serial(x, x->spec, &st, err, sizeof err);
   if (rc) fail_msg("sut_open(%s): %s: %s", x->spec, sut_strerror(rc), err);
@@ -197,6 +199,20 @@ static void test_offline_windows(void **state) {
   assert_int_equal(info(x)->completion_gap_ms, 3 * 20);
 }
 
+/* Server: Poisson arrivals queue on the host in front of the one DUT; every sample
+ * completes and the DUT timed each inference alone. */
+static void test_server_queue(void **state) {
+  fixture *x = *state;
+  const lg_result *r = run(x, LG_SERVER, LG_MODE_PERFORMANCE, "");
+  assert_int_equal(r->samples_lost, 0);
+  assert_true(r->samples_completed >= 20);
+  const sut_device_info *d = &info(x)->device_timing;
+  assert_int_equal(d->latency.count, r->samples_completed);
+  assert_int_equal(d->latency.max_ns, US_PER_INFER * 1000ull);
+  /* latency counts from the scheduled arrival, so never below the issue delay */
+  assert_true(r->latency.min_ns >= r->issue_delay.min_ns);
+}
+
 static void test_io_manager(void **state) {
   fixture *x = *state;
   x->f.io_manager = true;
@@ -273,6 +289,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_counter_wrap, setup, teardown),
       cmocka_unit_test_setup_teardown(test_accuracy_outputs, setup, teardown),
       cmocka_unit_test_setup_teardown(test_offline_windows, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_server_queue, setup, teardown),
       cmocka_unit_test_setup_teardown(test_io_manager, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fault_garbage_harmless, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fault_garbage_eats_ready, setup, teardown),
