@@ -107,4 +107,6 @@ const wl_ops wl_ic_ops = {
     wl_net_model_scratch_init,
     wl_net_model_make_sample,
     wl_net_model_infer,
+    wl_net_model_batch_scratch_bytes,
+    wl_net_model_infer_batch,
 };

@@ -144,10 +144,10 @@ static void delay_infer(const wl_model *m, const void *input, void *output,
 
 const wl_ops wl_null_ops = {
     null_open, syn_close, null_scratch_bytes, null_scratch_init, syn_make_sample,
-    null_infer,
+    null_infer, NULL, NULL,
 };
 
 const wl_ops wl_delay_ops = {
     delay_open, syn_close, delay_scratch_bytes, delay_scratch_init, syn_make_sample,
-    delay_infer,
+    delay_infer, NULL, NULL,
 };

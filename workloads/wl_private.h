@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "workloads/fastnet.h"
+#include "workloads/kernels.h"
 #include "workloads/model.h"
 #include "workloads/quant.h"
 #include "workloads/workload.h"
@@ -38,6 +40,10 @@ typedef struct wl_ops {
   void (*scratch_init)(const wl_model *m, void *scratch, unsigned worker);
   void (*make_sample)(const wl_model *m, uint64_t index, void *input);
   void (*infer)(const wl_model *m, const void *input, void *output, void *scratch);
+  /* optional fast path (NULL: wl_infer_batch runs infer on each sample) */
+  size_t (*batch_scratch_bytes)(const wl_model *m, size_t batch);
+  void (*infer_batch)(const wl_model *m, const void *const *inputs,
+                      void *const *outputs, size_t n, void *scratch);
 } wl_ops;
 
 struct wl_model {
@@ -86,6 +92,8 @@ uint64_t wl_delay_next_ns(const wl_model *m, void *scratch);
 typedef struct wl_gemm {
   int m, n, k;
   float *b;
+  wl_kern kern;   /* the fast path's kernels and B packed for them */
+  wl_kern_b packed;
 } wl_gemm;
 
 /* C (m x n) = A (m x k) x B, the cache-blocked reference (gemm.c documents the order
@@ -121,6 +129,7 @@ typedef struct wl_net_model {
   const wl_net_spec *spec;
   wl_precision precision;
   wl_qnet qnet; /* the int8 model (precision=int8 only; zeroed otherwise) */
+  wl_fast_net fast; /* the fp32 fast path (precision=fp32 only; zeroed otherwise) */
 } wl_net_model;
 
 /* Calibration inputs of the int8 models (the first WL_INT8_CALIB of the same recipe). */
@@ -156,6 +165,9 @@ size_t wl_net_model_scratch_bytes(const wl_model *m);
 void wl_net_model_scratch_init(const wl_model *m, void *scratch, unsigned worker);
 void wl_net_model_make_sample(const wl_model *m, uint64_t index, void *input);
 void wl_net_model_infer(const wl_model *m, const void *input, void *output, void *scratch);
+size_t wl_net_model_batch_scratch_bytes(const wl_model *m, size_t batch);
+void wl_net_model_infer_batch(const wl_model *m, const void *const *inputs,
+                              void *const *outputs, size_t n, void *scratch);
 
 /*
  * The "offsets plus noise" sample recipe shared by kws and ad: x has n floats in

@@ -308,6 +308,26 @@ void wl_infer(const wl_model *m, const void *input, void *output, void *scratch)
   m->ops->infer(m, input, output, scratch);
 }
 
+size_t wl_batch_scratch_bytes(const wl_model *m, size_t batch)
+{
+  size_t ref = m->ops->scratch_bytes(m);
+  if (!m->ops->batch_scratch_bytes)
+    return ref;
+  size_t fast = m->ops->batch_scratch_bytes(m, batch < 1 ? 1 : batch);
+  return fast > ref ? fast : ref;
+}
+
+void wl_infer_batch(const wl_model *m, const void *const *inputs, void *const *outputs,
+                    size_t n, void *scratch)
+{
+  if (m->ops->infer_batch) {
+    m->ops->infer_batch(m, inputs, outputs, n, scratch);
+    return;
+  }
+  for (size_t i = 0; i < n; i++)
+    m->ops->infer(m, inputs[i], outputs[i], scratch);
+}
+
 /* ---- layer-list model workloads ------------------------------------------------------ */
 
 void wl_sample_offsets(uint64_t seed, uint64_t index, float *x, size_t n, int period,
@@ -369,7 +389,7 @@ static int net_model_build(wl_net_model *nm, uint64_t weight_seed)
   if (rc != WL_OK)
     return rc;
   if (!spec->prototype_head && !spec->center_logits && !int8)
-    return WL_OK;
+    return wl_fast_net_init(&nm->fast, net);
   int n = int8 && WL_INT8_CALIB > spec->calib ? WL_INT8_CALIB : spec->calib;
   float *calib = net_model_calib(nm, weight_seed, n);
   rc = calib ? WL_OK : WL_ENOMEM;
@@ -380,6 +400,8 @@ static int net_model_build(wl_net_model *nm, uint64_t weight_seed)
   if (rc == WL_OK && int8)
     rc = wl_qnet_init(&nm->qnet, net, calib, WL_INT8_CALIB);
   free(calib);
+  if (rc == WL_OK && !int8)
+    rc = wl_fast_net_init(&nm->fast, net);
   if (rc != WL_OK)
     wl_net_destroy(net);
   return rc;
@@ -430,6 +452,7 @@ int wl_net_model_open(wl_model *m, const wl_param_ctx *ctx, const wl_net_spec *s
 void wl_net_model_close(wl_model *m)
 {
   wl_net_model *nm = m->impl;
+  wl_fast_net_destroy(&nm->fast);
   wl_qnet_destroy(&nm->qnet);
   wl_net_destroy(&nm->net);
   free(nm);
@@ -461,6 +484,27 @@ void wl_net_model_infer(const wl_model *m, const void *input, void *output, void
     wl_qnet_run(&nm->qnet, input, output, scratch);
   else
     wl_net_run(&nm->net, input, output, scratch);
+}
+
+size_t wl_net_model_batch_scratch_bytes(const wl_model *m, size_t batch)
+{
+  const wl_net_model *nm = m->impl;
+  if (nm->precision == WL_PRECISION_INT8)
+    return wl_qnet_scratch_bytes(&nm->qnet);
+  return wl_fast_net_scratch_bytes(&nm->fast, batch);
+}
+
+void wl_net_model_infer_batch(const wl_model *m, const void *const *inputs,
+                              void *const *outputs, size_t n, void *scratch)
+{
+  const wl_net_model *nm = m->impl;
+  if (nm->precision == WL_PRECISION_INT8) {
+    for (size_t i = 0; i < n; i++)
+      wl_qnet_run(&nm->qnet, inputs[i], outputs[i], scratch);
+    return;
+  }
+  wl_fast_net_run(&nm->fast, (const float *const *)inputs, (float *const *)outputs, n,
+                  n, scratch);
 }
 
 /* ---- accuracy ----------------------------------------------------------------------- */

@@ -129,6 +129,22 @@ void wl_make_sample(const wl_model *m, uint64_t index, void *input);
  * dtype and do not overlap the scratch. Allocates nothing. */
 void wl_infer(const wl_model *m, const void *input, void *output, void *scratch);
 
+/* Bytes of per-thread scratch wl_infer_batch needs for up to `batch` samples per call
+ * (batch >= 1); at least wl_scratch_bytes(m), and wl_scratch_init'ed the same way. */
+size_t wl_batch_scratch_bytes(const wl_model *m, size_t batch);
+
+/*
+ * The fast path a SUT times: infer n samples, inputs[i] -> outputs[i], with the
+ * workload's optimised kernels (fp32 layer-list models and gemm: packed, blocked,
+ * vectorized kernels chosen for this CPU at wl_open, workloads/kernels.h), several
+ * samples at once where that helps. n must not exceed the batch the scratch was sized
+ * for. Outputs agree with wl_infer's within rounding (fp32 models: |fast - ref| <=
+ * 1e-4 * (1 + max |ref|), same argmax; workloads without a fast path run wl_infer, so
+ * they agree exactly). Thread-safe like wl_infer; allocates nothing.
+ */
+void wl_infer_batch(const wl_model *m, const void *const *inputs, void *const *outputs,
+                    size_t n, void *scratch);
+
 /* ---- accuracy ----------------------------------------------------------------- */
 typedef struct wl_accuracy {
   uint64_t samples;

@@ -3,10 +3,11 @@
  *
  * An executor owns what one thread needs to run samples without allocating: the
  * workload's scratch (wl_scratch_init'ed with the worker number), output buffers and
- * response records. sut_exec_run infers samples one after another and completes each
- * right after its inference with its own lg_complete call (its own timestamp); for a
- * compute-free workload it completes up to `batch` samples with one call, since they
- * truly finish together.
+ * response records. sut_exec_run gathers up to `batch` resident samples of what it is
+ * handed, infers them together through the workload's fast path (wl_infer_batch: a
+ * dense layer becomes a GEMM over the batch) and completes them with one lg_complete
+ * call, since they truly finish together. A single sample (SingleStream, Server) is
+ * inferred and completed on its own.
  *
  * Thread-safety: an executor belongs to one thread at a time. The store it reads must
  * not change while sut_exec_run runs. Ownership: sut_exec_init allocates the buffers,
@@ -27,17 +28,19 @@
 typedef struct sut_exec {
   const wl_model *model;
   const sut_store *store;
-  void *scratch;
-  unsigned char *outputs;     /* group x out_bytes */
+  void *scratch;              /* wl_batch_scratch_bytes(model, group) */
+  unsigned char *outputs;     /* group x out_stride */
+  const void **inputs;        /* group: the gathered samples' inputs (in the store) */
+  void **outs;                /* group: outputs + k * out_stride */
   lg_response *responses;     /* group entries */
   size_t out_bytes;           /* output tensor bytes */
   size_t out_stride;          /* bytes between outputs (>= 1) */
-  size_t group;               /* samples per lg_complete call: batch or 1 */
+  size_t group;               /* samples per wl_infer_batch and lg_complete call */
   _Atomic uint64_t *not_loaded;
 } sut_exec;
 
-/* Prepare an executor for thread number `worker`. group = batch for compute-free
- * models, else 1. Returns SUT_OK or SUT_ENOMEM (then nothing is left to free). */
+/* Prepare an executor for thread number `worker`, for groups of up to `batch` samples.
+ * Returns SUT_OK or SUT_ENOMEM (then nothing is left to free). */
 int sut_exec_init(sut_exec *e, const wl_model *m, const sut_store *st, size_t batch,
                   unsigned worker, _Atomic uint64_t *not_loaded);
 /* Free the buffers; accepts a zeroed or destroyed executor. */

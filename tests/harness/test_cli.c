@@ -157,7 +157,8 @@ static void test_accuracy_mode(void **state) {
   assert_int_equal(jint(res, "result.counts.samples_issued"), 1024);
   assert_int_equal(jint(res, "accuracy.samples"), 1024);
   assert_true(json_object_get_double(jget(res, "accuracy.top1_agreement")) == 1.0);
-  assert_true(json_object_get_double(jget(res, "accuracy.max_abs_error")) == 0.0);
+  /* the SUT runs the fast kernels (wl_infer_batch): rounding-level differences only */
+  assert_true(json_object_get_double(jget(res, "accuracy.max_abs_error")) < 1e-4);
   json_object_put(res);
   snprintf(p, sizeof p, "%s/accuracy.json", dir);
   json_object *acc = json_object_from_file(p);
