@@ -10,6 +10,8 @@
 #   make bench      the harness's own cost with the null workload (not a test)
 #   make bench-peer the CPU SUT against PyTorch CPU on the same shapes (not a test)
 #   make install    PREFIX=/usr/local
+#   make firmware   the Cortex-M images (QEMU mps2-an385/an386) under build/firmware/
+#   make dut-sim    build/mlsb-dut-sim, the simulated serial DUT (sut/firmware/sim/)
 #
 # Knobs: CC, OPT, SANITIZE, V=1 (show commands), PREFIX, TESTS (test folders to run).
 
@@ -18,7 +20,7 @@ OPT      ?= -O2
 SANITIZE ?=
 V        ?= 0
 PREFIX   ?= /usr/local
-TESTS    ?= loadgen workloads sut serial reports hardware_profiles harness e2e
+TESTS    ?= loadgen workloads sut serial reports hardware_profiles harness firmware e2e
 
 comma := ,
 ifeq ($(SANITIZE),)
@@ -54,7 +56,7 @@ TEST_SRC := $(foreach d,$(TESTS),$(wildcard tests/$(d)/test_*.c))
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 BIN     := $(BUILD)/mlsysbench
 
-.PHONY: all deps run test test-run test-tsan bench bench-peer install clean tests fuzz
+.PHONY: all deps run test test-run test-tsan bench bench-peer install clean tests fuzz firmware dut-sim
 all: $(BIN)
 
 deps:
@@ -133,5 +135,117 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# ---- the device side (sut/firmware/): generated model tables, the simulated DUT ----
+# mlsb-fwgen dumps the int8 tables of kws, ic, vww and ad (the CPU SUT's wl_qnet) as C
+# into $(FW_GEN); it rewrites only files whose text changed.
+FW_DIR     := $(BUILD)/firmware
+FW_GEN     := $(FW_DIR)/gen
+FW_MODELS  := kws ic vww ad
+FW_GEN_C   := $(FW_MODELS:%=$(FW_GEN)/fw_model_%.c)
+FW_LIB_SRC := sut/firmware/fw.c sut/firmware/fmt.c
+FW_LIB_OBJ := $(FW_LIB_SRC:%.c=$(BUILD)/obj/%.o)
+FW_GEN_OBJ := $(FW_MODELS:%=$(BUILD)/obj/fwgen/fw_model_%.o)
+DUT_SIM    := $(BUILD)/mlsb-dut-sim
+
+dut-sim: $(DUT_SIM)
+
+$(BUILD)/mlsb-fwgen: $(BUILD)/obj/sut/firmware/gen/fwgen.o $(BUILD)/libmlsb.a $(BUILD)/libloadgen.a
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(FW_GEN)/.stamp: $(BUILD)/mlsb-fwgen
+	@mkdir -p $(FW_GEN)
+	@echo "  GEN     $(FW_GEN)"
+	$(Q)$(BUILD)/mlsb-fwgen $(FW_GEN) && touch $@
+
+$(FW_GEN)/fw_models.h $(FW_GEN_C): $(FW_GEN)/.stamp ;
+
+$(BUILD)/obj/fwgen/%.o: $(FW_GEN)/%.c $(FW_GEN)/fw_models.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -I$(FW_GEN) -c -o $@ $<
+
+$(BUILD)/obj/sut/firmware/sim/dut_sim.o: EXTRA_CFLAGS += -I$(FW_GEN)
+$(BUILD)/obj/sut/firmware/sim/dut_sim.o: $(FW_GEN)/fw_models.h
+
+$(BUILD)/libsutfw.a: $(FW_LIB_OBJ) $(FW_GEN_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(DUT_SIM): $(BUILD)/obj/sut/firmware/sim/dut_sim.o $(BUILD)/libsutfw.a $(BUILD)/libmlsb.a
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lutil $(LDLIBS)
+
+# tests/firmware links the device library and the generated models too
+$(BUILD)/tests/firmware/%: tests/firmware/%.c $(FW_GEN)/fw_models.h $(BUILD)/libsutfw.a $(BUILD)/libmlsb.a $(BUILD)/libloadgen.a
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS) -I$(FW_GEN) -o $@ $< $(BUILD)/libsutfw.a $(BUILD)/libmlsb.a $(BUILD)/libloadgen.a $(LDFLAGS) $(LDLIBS) -lutil -lcmocka
+
+$(BUILD)/tests/firmware/test_sim: $(DUT_SIM)
+
+# ---- the Cortex-M images: $(FW_DIR)/<workload>-mps2-an385.elf (Cortex-M3, soft float)
+# and <workload>-mps2-an386.elf (Cortex-M4F, hard float), one per workload, with
+# arm-none-eabi-gcc and no C library (libgcc only). Skipped when the compiler is absent.
+FW_CC      ?= arm-none-eabi-gcc
+FW_SIZE    ?= arm-none-eabi-size
+FW_HAVE_CC := $(shell command -v $(FW_CC) 2>/dev/null)
+FW_CFLAGS  = -std=c11 -O2 -g -ffreestanding -ffp-contract=off -ffunction-sections \
+             -fdata-sections -Wall -Wextra -Wno-unused-parameter -MMD -MP -I. -I$(FW_GEN)
+FW_LDFLAGS = -nostdlib -nostartfiles -T sut/firmware/boards/mps2/mps2.ld -Wl,--gc-sections
+FW_ARCH_m3  := -mcpu=cortex-m3 -mthumb -mfloat-abi=soft
+FW_ARCH_m4f := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
+FW_COMMON  := sut/firmware/fw.c sut/firmware/fmt.c workloads/qkernel.c \
+              sut/firmware/boards/mps2/startup.c sut/firmware/boards/mps2/libc_min.c
+FW_ELFS    := $(foreach m,$(FW_MODELS),$(FW_DIR)/$(m)-mps2-an385.elf $(FW_DIR)/$(m)-mps2-an386.elf)
+
+FW_OBJ     := $(foreach a,m3 m4f,$(FW_COMMON:%.c=$(FW_DIR)/obj/$(a)/%.o) \
+              $(FW_MODELS:%=$(FW_DIR)/obj/$(a)/board-%.o) $(FW_MODELS:%=$(FW_DIR)/obj/$(a)/gen/fw_model_%.o))
+.SECONDARY: $(FW_OBJ)
+# dependency files are never made from anything (make would try board-kws.d from board.c)
+$(FW_DIR)/%.d: ;
+
+ifneq ($(FW_HAVE_CC),)
+firmware: $(FW_ELFS)
+	$(Q)$(FW_SIZE) $(FW_ELFS)
+else
+firmware:
+	@echo "make firmware: $(FW_CC) not found; install gcc-arm-none-eabi (sh harness/deps.sh firmware)" >&2
+	@false
+endif
+
+$(FW_DIR)/obj/%/sut/firmware/boards/mps2/libc_min.o: EXTRA_FW := -fno-builtin -fno-tree-loop-distribute-patterns
+
+# objects of one architecture (m3 or m4f): $(1)
+define FW_ARCH_RULES
+$(FW_DIR)/obj/$(1)/%.o: %.c $(FW_GEN)/fw_models.h
+	@mkdir -p $$(dir $$@)
+	@echo "  ARMCC   $$< ($(1))"
+	$(Q)$(FW_CC) $(FW_CFLAGS) $(FW_ARCH_$(1)) $$(EXTRA_FW) -c -o $$@ $$<
+
+$(FW_DIR)/obj/$(1)/gen/%.o: $(FW_GEN)/%.c $(FW_GEN)/fw_models.h
+	@mkdir -p $$(dir $$@)
+	@echo "  ARMCC   $$< ($(1))"
+	$(Q)$(FW_CC) $(FW_CFLAGS) $(FW_ARCH_$(1)) -c -o $$@ $$<
+
+$(FW_DIR)/obj/$(1)/board-%.o: sut/firmware/boards/mps2/board.c $(FW_GEN)/fw_models.h
+	@mkdir -p $$(dir $$@)
+	@echo "  ARMCC   $$< ($$* $(1))"
+	$(Q)$(FW_CC) $(FW_CFLAGS) $(FW_ARCH_$(1)) -DSUT_FW_IMAGE=$$* \
+	  -DSUT_FW_IMAGE_UP=$$(shell echo $$* | tr a-z A-Z) -c -o $$@ $$<
+endef
+$(eval $(call FW_ARCH_RULES,m3))
+$(eval $(call FW_ARCH_RULES,m4f))
+
+$(FW_DIR)/%-mps2-an385.elf: $(FW_DIR)/obj/m3/board-%.o $(FW_DIR)/obj/m3/gen/fw_model_%.o \
+                            $(FW_COMMON:%.c=$(FW_DIR)/obj/m3/%.o) sut/firmware/boards/mps2/mps2.ld
+	@echo "  ARMLD   $@"
+	$(Q)$(FW_CC) $(FW_ARCH_m3) $(FW_LDFLAGS) -o $@ $(filter %.o,$^) -lgcc
+
+$(FW_DIR)/%-mps2-an386.elf: $(FW_DIR)/obj/m4f/board-%.o $(FW_DIR)/obj/m4f/gen/fw_model_%.o \
+                            $(FW_COMMON:%.c=$(FW_DIR)/obj/m4f/%.o) sut/firmware/boards/mps2/mps2.ld
+	@echo "  ARMLD   $@"
+	$(Q)$(FW_CC) $(FW_ARCH_m4f) $(FW_LDFLAGS) -o $@ $(filter %.o,$^) -lgcc
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -9,6 +9,9 @@ PKGS="pkg-config libhwloc-dev libcsv-dev libjson-c-dev libcmocka-dev libpapi-dev
 PKGS="$PKGS libarchive-dev libssl-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev"
 # `deps.sh test`: also what only the tests need (the HTML report's browser test)
 [ "${1:-}" = test ] && PKGS="$PKGS chromium"
+# `deps.sh test` and `deps.sh firmware`: the Cortex-M toolchain, QEMU and socat for the
+# firmware images and their end-to-end test (sut/firmware/; no newlib: it links libgcc only)
+case "${1:-}" in test|firmware) PKGS="$PKGS gcc-arm-none-eabi qemu-system-arm socat" ;; esac
 
 missing=""
 for p in $PKGS; do

@@ -1,7 +1,7 @@
 /*
- * workloads/quant.c - int8 inference of a layer-list model: the gemmlowp/TFLite
- * fixed-point primitives, calibration and weight quantization at open time, and the
- * int8 interpreter (plain loops; the arithmetic is specified in quant.h).
+ * workloads/quant.c - int8 inference of a layer-list model: calibration and weight
+ * quantization at open time (the arithmetic is specified in quant.h); inference is the
+ * freestanding kernel of workloads/qkernel.c, which the firmware compiles too.
  */
 #include "workloads/quant.h"
 
@@ -11,54 +11,14 @@
 
 #include "workloads/workload.h"
 
-#define WL_Q_ADD_SHIFT 20     /* TFLite's left shift for int8 ADD */
 #define WL_Q_EQ_FLOOR 0.5f    /* smallest equalization factor (quant.h) */
 
-/* ---- fixed-point primitives ------------------------------------------------------ */
+_Static_assert((int)WL_QK_CONV == (int)WL_OP_CONV && (int)WL_QK_DWCONV == (int)WL_OP_DWCONV &&
+                   (int)WL_QK_AVGPOOL == (int)WL_OP_AVGPOOL &&
+                   (int)WL_QK_DENSE == (int)WL_OP_DENSE && (int)WL_QK_ADD == (int)WL_OP_ADD,
+               "qkernel.h's layer operations follow model.h's wl_op");
 
-/* The primitives as inline functions for the kernels; the wl_q_* calls wrap them. */
-static inline int32_t q_srdhm(int32_t a, int32_t b)
-{
-  if (a == INT32_MIN && b == INT32_MIN)
-    return INT32_MAX;
-  int64_t ab = (int64_t)a * b;
-  int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
-  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
-}
-
-static inline int32_t q_rdivpot(int32_t x, int exponent)
-{
-  int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
-  int32_t remainder = x & mask;
-  int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return (x >> exponent) + (remainder > threshold ? 1 : 0);
-}
-
-static inline int32_t q_mul(int32_t x, int32_t mult, int shift)
-{
-  int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
-  int64_t shifted = (int64_t)x * ((int64_t)1 << left);
-  if (shifted > INT32_MAX)
-    shifted = INT32_MAX;
-  if (shifted < INT32_MIN)
-    shifted = INT32_MIN;
-  return q_rdivpot(q_srdhm((int32_t)shifted, mult), right);
-}
-
-int32_t wl_q_srdhm(int32_t a, int32_t b)
-{
-  return q_srdhm(a, b);
-}
-
-int32_t wl_q_rdivpot(int32_t x, int exponent)
-{
-  return q_rdivpot(x, exponent);
-}
-
-int32_t wl_q_mul(int32_t x, int32_t mult, int shift)
-{
-  return q_mul(x, mult, shift);
-}
+/* ---- scales and multipliers -------------------------------------------------------- */
 
 void wl_q_multiplier(double real, int32_t *mult, int *shift)
 {
@@ -285,12 +245,36 @@ static void layer_multipliers(wl_qnet *q, int i)
     double twice = 2.0 * (sa > sb ? sa : sb);
     wl_q_multiplier(sa / twice, &ql->mult[0], &ql->shift[0]);
     wl_q_multiplier(sb / twice, &ql->mult[1], &ql->shift[1]);
-    wl_q_multiplier(twice / ((double)(1 << WL_Q_ADD_SHIFT) * ql->out_scale), &ql->mult[2],
+    wl_q_multiplier(twice / ((double)(1 << WL_QK_ADD_SHIFT) * ql->out_scale), &ql->mult[2],
                     &ql->shift[2]);
   }
 }
 
-/* Channel offsets, accumulator size and int8 bytes moved; returns the channel count. */
+/* The kernel's copy of a layer's shapes (qkernel.h). */
+static void plan_geometry(wl_qk_layer *l, const wl_layer_plan *p)
+{
+  l->op = (int32_t)p->layer.op;
+  l->kh = p->layer.kh;
+  l->kw = p->layer.kw;
+  l->sh = p->layer.sh;
+  l->sw = p->layer.sw;
+  l->in = p->in;
+  l->operand = p->operand;
+  l->slot = p->slot;
+  l->in_h = p->in_h;
+  l->in_w = p->in_w;
+  l->in_c = p->in_c;
+  l->out_h = p->out_h;
+  l->out_w = p->out_w;
+  l->out_c = p->out_c;
+  l->pad_top = p->pad_top;
+  l->pad_left = p->pad_left;
+  l->w_off = (uint32_t)p->w_off;
+  l->b_count = (uint32_t)p->b_count;
+}
+
+/* Geometry, channel offsets, accumulator size and int8 bytes moved; returns the channel
+ * count. */
 static size_t plan_channels(wl_qnet *q)
 {
   const wl_net *net = q->net;
@@ -298,7 +282,8 @@ static size_t plan_channels(wl_qnet *q)
   q->bytes = 4 * (uint64_t)(net->in_elems + net->out_elems);
   for (int i = 0; i < net->n_layers; i++) {
     const wl_layer_plan *p = &net->layers[i];
-    q->layers[i].c_off = channels;
+    plan_geometry(&q->layers[i], p);
+    q->layers[i].c_off = (uint32_t)channels;
     channels += p->b_count;
     weights += p->w_count;
     if (p->b_count > q->max_acc)
@@ -400,7 +385,7 @@ int wl_qnet_init(wl_qnet *q, const wl_net *net, const float *calib, int n)
     return WL_EINVAL;
   q->net = net;
   size_t channels = plan_channels(q);
-  q->w = malloc((size_t)net->total.params + 1);
+  q->w = calloc((size_t)net->total.params + 1, 1); /* bias slots stay 0 */
   q->bias = malloc(sizeof(int32_t) * (channels + 1));
   q->mult = malloc(sizeof(int32_t) * (channels + 1));
   q->shift = malloc(sizeof(int32_t) * (channels + 1));
@@ -429,210 +414,34 @@ void wl_qnet_destroy(wl_qnet *q)
   q->w_scale = NULL;
 }
 
-size_t wl_qnet_scratch_bytes(const wl_qnet *q)
+void wl_qnet_model(const wl_qnet *q, wl_qk_model *m)
 {
   const wl_net *net = q->net;
-  return sizeof(int32_t) * q->max_acc + net->in_elems + net->out_elems +
-         (size_t)net->n_slots * net->max_act;
+  m->n_layers = net->n_layers;
+  m->layers = q->layers;
+  m->in_elems = (uint32_t)net->in_elems;
+  m->out_elems = (uint32_t)net->out_elems;
+  m->max_act = (uint32_t)net->max_act;
+  m->n_slots = (uint32_t)net->n_slots;
+  m->max_acc = (uint32_t)q->max_acc;
+  m->in_scale = q->in_scale;
+  m->w = q->w;
+  m->bias = q->bias;
+  m->mult = q->mult;
+  m->shift = q->shift;
+  m->w_scale = q->w_scale;
 }
 
-/* ---- int8 kernels ----------------------------------------------------------------- */
-
-/*
- * The kernels work on blocks of WL_Q_BLOCK channels with a fixed-size inner loop, which
- * gcc -O2 turns into SIMD code (as model.c's fp32 kernels do); a scalar loop finishes
- * the remainder. Integer sums are exact, so the order does not matter.
- */
-#define WL_Q_BLOCK 16
-
-/* acc[j] += sum_i x[i] * w[i * n_out + j]: one tap of a conv, or a dense layer. */
-static void q_dense_accum(int32_t *restrict acc, const int8_t *restrict x,
-                          const int8_t *restrict w, int n_in, int n_out)
+size_t wl_qnet_scratch_bytes(const wl_qnet *q)
 {
-  int j = 0;
-  for (; j + WL_Q_BLOCK <= n_out; j += WL_Q_BLOCK) {
-    int32_t a[WL_Q_BLOCK];
-    for (int k = 0; k < WL_Q_BLOCK; k++)
-      a[k] = acc[j + k];
-    for (int i = 0; i < n_in; i++) {
-      int16_t xi = x[i];
-      const int8_t *wi = w + (size_t)i * n_out + j;
-      for (int k = 0; k < WL_Q_BLOCK; k++)
-        a[k] += (int32_t)(int16_t)(xi * wi[k]);
-    }
-    for (int k = 0; k < WL_Q_BLOCK; k++)
-      acc[j + k] = a[k];
-  }
-  for (; j < n_out; j++) {
-    int32_t a = acc[j];
-    for (int i = 0; i < n_in; i++)
-      a += (int32_t)x[i] * w[(size_t)i * n_out + j];
-    acc[j] = a;
-  }
-}
-
-/* acc[c] += x[c] * w[c]: one tap of a depthwise conv. */
-static void q_depth_accum(int32_t *restrict acc, const int8_t *restrict x,
-                          const int8_t *restrict w, int n_in, int n_out)
-{
-  int c = 0;
-  for (; c + WL_Q_BLOCK <= n_out; c += WL_Q_BLOCK)
-    for (int k = 0; k < WL_Q_BLOCK; k++)
-      acc[c + k] += (int32_t)(int16_t)(x[c + k] * w[c + k]);
-  for (; c < n_out; c++)
-    acc[c] += (int32_t)x[c] * w[c];
-}
-
-/* Where a conv, depthwise or dense layer writes: int8 (requantized), or for the last
- * layer floats (its accumulators dequantized). */
-typedef struct q_dst {
-  int8_t *q;
-  float *f;
-} q_dst;
-
-/* The layer's n channels at pixel offset `at` of dst: requantized,
- * clamp(q_mul(acc[c], mult[c], shift[c])), or dequantized, acc[c] * (s_in * s_w[c]). */
-static void requantize(const wl_qnet *q, const wl_qlayer *ql, const int32_t *acc,
-                       q_dst dst, size_t at, int n)
-{
-  const int32_t *mult = q->mult + ql->c_off, *shift = q->shift + ql->c_off;
-  if (dst.f) {
-    const float *sw = q->w_scale + ql->c_off;
-    for (int c = 0; c < n; c++)
-      dst.f[at + (size_t)c] = (float)acc[c] * (ql->in_scale * sw[c]);
-    return;
-  }
-  for (int c = 0; c < n; c++)
-    dst.q[at + (size_t)c] =
-        (int8_t)clamp_i32(q_mul(acc[c], mult[c], (int)shift[c]), ql->act_min, 127);
-}
-
-typedef void (*q_tap_fn)(int32_t *restrict acc, const int8_t *restrict x,
-                         const int8_t *restrict w, int n_in, int n_out);
-
-static void q_run_conv(const wl_qnet *q, int i, const int8_t *in, q_dst out,
-                       int32_t *acc)
-{
-  const wl_layer_plan *p = &q->net->layers[i];
-  const wl_layer *l = &p->layer;
-  const wl_qlayer *ql = &q->layers[i];
-  const int8_t *w = q->w + p->w_off;
-  bool depthwise = l->op == WL_OP_DWCONV;
-  q_tap_fn tap = depthwise ? q_depth_accum : q_dense_accum;
-  size_t w_per_tap = depthwise ? (size_t)p->out_c : (size_t)p->in_c * p->out_c;
-  for (int oy = 0; oy < p->out_h; oy++)
-    for (int ox = 0; ox < p->out_w; ox++) {
-      memcpy(acc, q->bias + ql->c_off, sizeof(int32_t) * (size_t)p->out_c);
-      for (int ky = 0; ky < l->kh; ky++) {
-        int iy = oy * l->sh - p->pad_top + ky;
-        if (iy < 0 || iy >= p->in_h)
-          continue;
-        for (int kx = 0; kx < l->kw; kx++) {
-          int ix = ox * l->sw - p->pad_left + kx;
-          if (ix < 0 || ix >= p->in_w)
-            continue;
-          tap(acc, in + ((size_t)iy * p->in_w + ix) * p->in_c,
-              w + (size_t)(ky * l->kw + kx) * w_per_tap, p->in_c, p->out_c);
-        }
-      }
-      requantize(q, ql, acc, out, ((size_t)oy * p->out_w + ox) * p->out_c, p->out_c);
-    }
-}
-
-static void q_run_dense(const wl_qnet *q, int i, const int8_t *in, q_dst out,
-                        int32_t *acc)
-{
-  const wl_layer_plan *p = &q->net->layers[i];
-  const wl_qlayer *ql = &q->layers[i];
-  memcpy(acc, q->bias + ql->c_off, sizeof(int32_t) * (size_t)p->out_c);
-  q_dense_accum(acc, in, q->w + p->w_off, p->in_h * p->in_w * p->in_c, p->out_c);
-  requantize(q, ql, acc, out, 0, p->out_c);
-}
-
-static void q_run_pool(const wl_qnet *q, int i, const int8_t *in, int8_t *out,
-                       int32_t *acc)
-{
-  const wl_layer_plan *p = &q->net->layers[i];
-  const wl_qlayer *ql = &q->layers[i];
-  int hw = p->in_h * p->in_w, c = p->in_c;
-  memset(acc, 0, sizeof(int32_t) * (size_t)c);
-  for (int k = 0; k < hw; k++)
-    for (int j = 0; j < c; j++)
-      acc[j] += in[(size_t)k * c + j];
-  for (int j = 0; j < c; j++)
-    out[j] = (int8_t)clamp_i32(q_mul(acc[j], ql->mult[0], ql->shift[0]), ql->act_min, 127);
-}
-
-static void q_run_add(const wl_qnet *q, int i, const int8_t *a, const int8_t *b,
-                      int8_t *out)
-{
-  const wl_layer_plan *p = &q->net->layers[i];
-  const wl_qlayer *ql = &q->layers[i];
-  size_t n = (size_t)p->out_h * p->out_w * p->out_c;
-  for (size_t k = 0; k < n; k++) {
-    int32_t sa = q_mul((int32_t)a[k] * (1 << WL_Q_ADD_SHIFT), ql->mult[0], ql->shift[0]);
-    int32_t sb = q_mul((int32_t)b[k] * (1 << WL_Q_ADD_SHIFT), ql->mult[1], ql->shift[1]);
-    out[k] = (int8_t)clamp_i32(q_mul(sa + sb, ql->mult[2], ql->shift[2]), ql->act_min, 127);
-  }
-}
-
-/* ---- the interpreter ---------------------------------------------------------------- */
-
-/* The scratch, in wl_qnet_scratch_bytes() order. */
-typedef struct q_bufs {
-  int32_t *acc;   /* max_acc accumulators */
-  int8_t *input;  /* the quantized net input */
-  int8_t *last;   /* the last layer's int8 output, before dequantization */
-  int8_t *slots;  /* n_slots x max_act */
-} q_bufs;
-
-static const int8_t *q_act(const wl_qnet *q, const q_bufs *b, int j)
-{
-  return j < 0 ? b->input : b->slots + (size_t)q->net->layers[j].slot * q->net->max_act;
-}
-
-/* q = lroundf(x / s_in) clamped to [-128, 127]; the quotient is clamped first, so huge
- * inputs saturate, and NaN gives 0. */
-static void q_quantize_input(const wl_qnet *q, const float *in, int8_t *x)
-{
-  for (size_t k = 0; k < q->net->in_elems; k++) {
-    float v = in[k] / q->in_scale;
-    x[k] = isnan(v) ? 0 : v >= 127.0f ? 127 : v <= -128.0f ? -128 : (int8_t)lroundf(v);
-  }
+  wl_qk_model m;
+  wl_qnet_model(q, &m);
+  return wl_qk_scratch_bytes(&m);
 }
 
 void wl_qnet_run(const wl_qnet *q, const float *in, float *out, void *scratch)
 {
-  const wl_net *net = q->net;
-  int last = net->n_layers - 1;
-  q_bufs b = {scratch, (int8_t *)((int32_t *)scratch + q->max_acc), NULL, NULL};
-  b.last = b.input + net->in_elems;
-  b.slots = b.last + net->out_elems;
-  q_quantize_input(q, in, b.input);
-  for (int i = 0; i <= last; i++) {
-    const wl_layer_plan *p = &net->layers[i];
-    int8_t *dst = i == last ? b.last : b.slots + (size_t)p->slot * net->max_act;
-    q_dst to = {dst, i == last ? out : NULL};
-    const int8_t *x = q_act(q, &b, p->in);
-    switch (p->layer.op) {
-    case WL_OP_CONV:
-    case WL_OP_DWCONV:
-      q_run_conv(q, i, x, to, b.acc);
-      break;
-    case WL_OP_DENSE:
-      q_run_dense(q, i, x, to, b.acc);
-      break;
-    case WL_OP_AVGPOOL:
-      q_run_pool(q, i, x, dst, b.acc);
-      break;
-    case WL_OP_ADD:
-      q_run_add(q, i, x, q_act(q, &b, p->operand), dst);
-      break;
-    }
-  }
-  if (net->layers[last].b_count)
-    return; /* the accumulators went out dequantized */
-  float s = q->layers[last].out_scale;
-  for (size_t k = 0; k < net->out_elems; k++)
-    out[k] = (float)b.last[k] * s;
+  wl_qk_model m;
+  wl_qnet_model(q, &m);
+  wl_qk_run(&m, in, out, scratch);
 }

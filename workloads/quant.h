@@ -95,19 +95,11 @@
 #include <stdint.h>
 
 #include "workloads/model.h"
+#include "workloads/qkernel.h"
 
 /* ---- fixed-point primitives (semantics in the header comment) -------------------- */
 
-/* gemmlowp SaturatingRoundingDoublingHighMul: round(a * b / 2^31), ties toward +inf. */
-int32_t wl_q_srdhm(int32_t a, int32_t b);
-
-/* gemmlowp RoundingDivideByPOT: round(x / 2^exponent), ties away from zero;
- * exponent 0..31. */
-int32_t wl_q_rdivpot(int32_t x, int exponent);
-
-/* TFLite MultiplyByQuantizedMultiplier: x * mult * 2^(shift - 31), rounded twice as
- * the header comment says; shift -31..30. */
-int32_t wl_q_mul(int32_t x, int32_t mult, int shift);
+/* wl_q_srdhm, wl_q_rdivpot and wl_q_mul are declared in workloads/qkernel.h. */
 
 /* TFLite QuantizeMultiplier: (mult, shift) with real ~= mult * 2^(shift - 31);
  * real >= 0. */
@@ -118,15 +110,8 @@ float wl_q_scale(float max_abs);
 
 /* ---- the int8 model -------------------------------------------------------------- */
 
-/* Quantization parameters of one layer. */
-typedef struct wl_qlayer {
-  float in_scale;   /* scale of the input tensor */
-  float out_scale;  /* scale of the output tensor */
-  int32_t act_min;  /* -128, or 0 with a fused ReLU */
-  size_t c_off;     /* conv, depthwise, dense: first channel in bias, mult, shift */
-  int32_t mult[3];  /* pool: [0]; add: input [0], operand [1], output [2] */
-  int shift[3];
-} wl_qlayer;
+/* Quantization parameters of one layer, with its geometry (the kernel's layer). */
+typedef wl_qk_layer wl_qlayer;
 
 typedef struct wl_qnet {
   const wl_net *net;      /* the fp32 plan it was made from (not owned) */
@@ -163,5 +148,9 @@ size_t wl_qnet_scratch_bytes(const wl_qnet *q);
  * in, out and scratch must not overlap. Allocates nothing.
  */
 void wl_qnet_run(const wl_qnet *q, const float *in, float *out, void *scratch);
+
+/* The kernel's view of q (qkernel.h): m points into q's tables, valid while q is. What
+ * wl_qnet_run() runs, and what the firmware generator dumps. */
+void wl_qnet_model(const wl_qnet *q, wl_qk_model *m);
 
 #endif /* WL_QUANT_H */
