@@ -20,7 +20,7 @@ OPT      ?= -O2
 SANITIZE ?=
 V        ?= 0
 PREFIX   ?= /usr/local
-TESTS    ?= loadgen workloads sut serial reports hardware_profiles harness firmware e2e
+TESTS    ?= loadgen workloads sut serial reports hardware_profiles harness firmware leaderboard e2e
 
 comma := ,
 ifeq ($(SANITIZE),)

@@ -243,7 +243,7 @@ static uint64_t mb_expected_queries(const lg_settings *s, uint64_t n) {
 static int mb_recompute(mb_chk *c, const rpt_results *r, lg_settings *s, const rpt_sample *rows,
                         size_t n, lg_result *d) {
   lg_record *rec = calloc(n ? n : 1, sizeof *rec);
-  if (rec == NULL) return MB_EXIT_ERROR;
+  if (rec == NULL) return MB_SUBMIT_ERROR;
   for (size_t i = 0; i < n; i++) {
     rec[i].scheduled_ns = rows[i].scheduled_ns;
     rec[i].issued_ns = rows[i].issued_ns;
@@ -263,7 +263,7 @@ static int mb_recompute(mb_chk *c, const rpt_results *r, lg_settings *s, const r
     s->mode = LG_MODE_PERFORMANCE;
     if (r->result.find_peak.peak_qps.set) s->server_target_qps = r->result.find_peak.peak_qps.v;
   }
-  int rc = lg_result_recompute(s, rec, n, &extra, d) == LG_OK ? MB_EXIT_OK : MB_EXIT_ERROR;
+  int rc = lg_result_recompute(s, rec, n, &extra, d) == LG_OK ? MB_SUBMIT_OK : MB_SUBMIT_ERROR;
   if (r->result.find_peak.peak_qps.set) d->mode = LG_MODE_FIND_PEAK, d->peak_qps = s->server_target_qps;
   free(rec);
   return rc;
@@ -305,13 +305,13 @@ static int mb_check_run(mb_verdict *v, const char *dir, const char *run) {
   size_t n = 0;
   lg_settings s;
   lg_result d;
-  int rc = MB_EXIT_OK;
+  int rc = MB_SUBMIT_OK;
   snprintf(c.file, sizeof c.file, "runs/%s/results.json", run);
   snprintf(path, sizeof path, "%s/runs/%s/results.json", dir, run);
   if (rpt_results_read_json(path, &r, err, sizeof err) != RPT_OK) {
     mb_strip_dir(err, dir);
     rpt_problems_add(c.p, RPT_PROBLEM_MALFORMED, c.file, NULL, NULL, "%s", err);
-    return MB_EXIT_OK;
+    return MB_SUBMIT_OK;
   }
   snprintf(path, sizeof path, "%s/runs/%s/samples.csv", dir, run);
   if (rpt_samples_read(path, &rows, &n, err, sizeof err) != RPT_OK) {
@@ -321,7 +321,7 @@ static int mb_check_run(mb_verdict *v, const char *dir, const char *run) {
   }
   if (!mb_settings_of(&c, &r, &s)) goto done;
   mb_check_seeds(&c, &r, &s);
-  if ((rc = mb_recompute(&c, &r, &s, rows, n, &d)) != MB_EXIT_OK) goto done;
+  if ((rc = mb_recompute(&c, &r, &s, rows, n, &d)) != MB_SUBMIT_OK) goto done;
   mb_check_counts(&c, &r, &d);
   if (d.mode != LG_MODE_ACCURACY) mb_check_validity(&c, &r, &d);
   mb_fill_entry(&v->entries[v->n_entries++], run, &r, &d);
@@ -361,11 +361,11 @@ static int mb_check_runs(mb_verdict *v) {
   if (mkdtemp(dir) == NULL) {
     rpt_problems_add(&v->problems, RPT_PROBLEM_MALFORMED, NULL, NULL, NULL,
                      "%s: cannot create a temporary folder: %s", dir, strerror(errno));
-    return MB_EXIT_ERROR;
+    return MB_SUBMIT_ERROR;
   }
-  int rc = rpt_bundle_extract(&v->bundle, dir, err, sizeof err) ? MB_EXIT_ERROR : MB_EXIT_OK;
+  int rc = rpt_bundle_extract(&v->bundle, dir, err, sizeof err) ? MB_SUBMIT_ERROR : MB_SUBMIT_OK;
   if (rc) rpt_problems_add(&v->problems, RPT_PROBLEM_MALFORMED, NULL, NULL, NULL, "%s", err);
-  for (size_t i = 0; rc == MB_EXIT_OK && i < v->bundle.n_runs; i++) {
+  for (size_t i = 0; rc == MB_SUBMIT_OK && i < v->bundle.n_runs; i++) {
     char path[200];
     snprintf(path, sizeof path, "runs/%s/results.json", v->bundle.runs[i]);
     bool has_results = rpt_bundle_find(&v->bundle, path) != NULL;
@@ -385,11 +385,11 @@ int mb_check_bundle(const void *data, size_t size, const char *token, mb_verdict
   memset(v, 0, sizeof *v);
   rpt_problems_init(&v->problems);
   int rc = rpt_bundle_read_mem(data, size, &v->bundle, &v->problems);
-  if (rc == RPT_ENOMEM) return MB_EXIT_ERROR;
+  if (rc == RPT_ENOMEM) return MB_SUBMIT_ERROR;
   if (rc != RPT_OK) return MB_SUBMIT_PROBLEMS;
   if (token) v->signature_checked = rpt_bundle_verify_signature(&v->bundle, token, &v->problems);
   mb_check_system(v);
-  if (mb_check_runs(v) != MB_EXIT_OK || v->problems.oom) return MB_EXIT_ERROR;
+  if (mb_check_runs(v) != MB_SUBMIT_OK || v->problems.oom) return MB_SUBMIT_ERROR;
   return v->problems.count ? MB_SUBMIT_PROBLEMS : MB_SUBMIT_OK;
 }
 

@@ -23,6 +23,7 @@ void mb_print_help(FILE *f) {
       "                       [--force] [--seed N]\n"
       "    mlsysbench report RUN_DIR... [-o FILE]\n"
       "    mlsysbench submit pack RUN_DIR... --team NAME -o FILE | check FILE | send FILE --to URL\n"
+      "    mlsysbench leaderboard add-team NAME --db FILE | serve --db FILE [--port 8080]\n"
       "    mlsysbench --help | --version | COMMAND --help\n"
       "\n"
       "DESCRIPTION\n"
@@ -46,6 +47,8 @@ void mb_print_help(FILE *f) {
       "    submit  a signed submission bundle of run folders: pack, check it the way the\n"
       "            leaderboard does (metrics recomputed from samples.csv), send it to a\n"
       "            leaderboard; see `mlsysbench submit --help`\n"
+      "    leaderboard  a course leaderboard server (SQLite, HTTP): add teams, take checked\n"
+      "            bundles, show the board; see `mlsysbench leaderboard --help`\n"
       "\n"
       "EXIT STATUS\n"
       "    0 VALID (or accuracy run done), 1 error, 2 bad usage or input (nothing ran),\n"
@@ -53,7 +56,9 @@ void mb_print_help(FILE *f) {
       "    compare: 0 no regression, 1 a significant regression, 2 not comparable or bad input.\n"
       "    report: 0 written, 1 the page could not be written, 2 bad usage or input (file:line)\n"
       "    submit: 0 ok or accepted, 1 problems found or refused, 2 bad usage or input,\n"
-      "    5 no verdict from the server.\n",
+      "    3 could not be done (I/O), 5 no verdict from the server.\n"
+      "    leaderboard: 0 done, 1 the database or port cannot be used, 2 bad usage,\n"
+      "    6 add-team: the team exists.\n",
       f);
 }
 

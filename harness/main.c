@@ -7,6 +7,7 @@
 
 #include "harness/compare.h"
 #include "harness/harness.h"
+#include "harness/leaderboard.h"
 #include "harness/profile.h"
 #include "harness/report_cmd.h"
 #include "harness/submit.h"
@@ -29,6 +30,7 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "compare")) return mb_cmd_compare(argc - 1, argv + 1);
   if (!strcmp(argv[1], "report")) return mb_cmd_report(argc - 1, argv + 1);
   if (!strcmp(argv[1], "submit")) return mb_cmd_submit(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "leaderboard")) return mb_cmd_leaderboard(argc - 1, argv + 1);
   fprintf(stderr, "mlsysbench: unknown command '%s'; commands: run, suite, list, profile, compare, report, submit, leaderboard "
           "(see `mlsysbench --help`)\n", argv[1]);
   return MB_EXIT_USAGE;

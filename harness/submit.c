@@ -62,7 +62,8 @@ void mb_print_submit_help(FILE *f) {
       "\n"
       "EXIT STATUS\n"
       "    0 packed / no problems / accepted, 1 problems found / refused by the server,\n"
-      "    2 bad usage or an input that cannot be used, 5 send: no verdict from the server\n"
+      "    2 bad usage or an input that cannot be used, 3 it could not be done (I/O, out of\n"
+      "    memory), 5 send: no verdict from the server\n"
       "\n"
       "EXAMPLES\n"
       "    export MLSB_TEAM_TOKEN=$(cat team.token)\n"
@@ -174,7 +175,7 @@ static int mb_submit_pack(const mb_submit_opts *o) {
   char *sys = mb_system_json((const char *const *)o->args, (size_t)o->n_args);
   if (sys == NULL) {
     fprintf(stderr, "mlsysbench submit pack: out of memory\n");
-    return MB_EXIT_ERROR;
+    return MB_SUBMIT_ERROR;
   }
   rpt_bundle_pack_opts po = {o->team, token, (const char *const *)o->args, (size_t)o->n_args,
                              sys, MB_VERSION, o->out};
@@ -182,7 +183,7 @@ static int mb_submit_pack(const mb_submit_opts *o) {
   free(sys);
   if (rc != RPT_OK) {
     fprintf(stderr, "mlsysbench submit pack: %s\n", err);
-    return rc == RPT_EIO || rc == RPT_ENOMEM ? MB_EXIT_ERROR : MB_SUBMIT_USAGE;
+    return rc == RPT_EIO || rc == RPT_ENOMEM ? MB_SUBMIT_ERROR : MB_SUBMIT_USAGE;
   }
   struct stat st;
   stat(o->out, &st);
@@ -235,7 +236,7 @@ static int mb_submit_check(const mb_submit_opts *o) {
   mb_verdict *v = malloc(sizeof *v);
   if (v == NULL) {
     free(data);
-    return MB_EXIT_ERROR;
+    return MB_SUBMIT_ERROR;
   }
   int rc = mb_check_bundle(data, size, token[0] ? token : NULL, v);
   if (o->json) {

@@ -31,6 +31,7 @@
 #define MB_SUBMIT_OK 0           /* packed / no problems / accepted */
 #define MB_SUBMIT_PROBLEMS 1     /* check found problems / the server refused it */
 #define MB_SUBMIT_USAGE 2        /* bad flags or an input that cannot be used */
+#define MB_SUBMIT_ERROR 3        /* could not do it: I/O, out of memory, no temporary folder */
 #define MB_SUBMIT_UNREACHABLE 5  /* send: no answer from the server, or not a verdict */
 
 /* One run of a checked bundle: what a leaderboard row shows. Strings are copies. */
@@ -57,7 +58,7 @@ typedef struct mb_verdict {
 /*
  * Check a bundle held in memory. token NULL skips the signature (the verdict says so).
  * Returns MB_SUBMIT_OK (no problems), MB_SUBMIT_PROBLEMS (see v->problems; the worst
- * kind tells a server which HTTP status to answer) or MB_EXIT_ERROR (out of memory,
+ * kind tells a server which HTTP status to answer) or MB_SUBMIT_ERROR (out of memory,
  * no temporary folder). *v is filled either way; release it with mb_verdict_destroy.
  */
 int mb_check_bundle(const void *data, size_t size, const char *token, mb_verdict *v);

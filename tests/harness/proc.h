@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,16 @@ static PROC_UNUSED int run_argv(char *const argv[], const char *out, const char 
 static PROC_UNUSED int stop_pid(pid_t pid, int sig, int timeout_s) {
   kill(pid, sig);
   return wait_pid(pid, timeout_s, "a background child");
+}
+
+/* Run a shell command made printf-style; fail the test when it exits non-zero. */
+static PROC_UNUSED __attribute__((format(printf, 1, 2))) void sh(const char *fmt, ...) {
+  char cmd[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof cmd, fmt, ap);
+  va_end(ap);
+  if (system(cmd) != 0) fail_msg("failed: %s", cmd);
 }
 
 /* rm -rf dir (a test's temporary folder); 0 on success, for cmocka teardowns. */
