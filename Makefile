@@ -86,7 +86,8 @@ bench: deps
 # tests/serial/corpus (replayed by `make test`), new inputs kept in $(BUILD)/fuzz/corpus,
 # a crash written to $(BUILD)/fuzz/ (add it to tests/serial/corpus once fixed).
 FUZZ_SECONDS ?= 60
-fuzz:
+fuzz: deps
+	$(Q)sh harness/deps.sh fuzz
 	$(Q)mkdir -p $(BUILD)/fuzz/corpus
 	@echo "  FUZZ    sut/serial/line.c ($(FUZZ_SECONDS) s)"
 	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined \

@@ -12,6 +12,8 @@ PKGS="$PKGS libarchive-dev libssl-dev libsqlite3-dev libmicrohttpd-dev libcurl4-
 # `deps.sh test` and `deps.sh firmware`: the Cortex-M toolchain, QEMU and socat for the
 # firmware images and their end-to-end test (sut/firmware/; no newlib: it links libgcc only)
 case "${1:-}" in test|firmware) PKGS="$PKGS gcc-arm-none-eabi qemu-system-arm socat" ;; esac
+# `deps.sh fuzz`: libFuzzer for `make fuzz` (clang and its runtime libraries)
+[ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-dev"
 
 missing=""
 for p in $PKGS; do

@@ -446,6 +446,12 @@ static void mb_fill_device(mb_run_state *st, rpt_results *r, const sut_device_in
   if (d->last_fault[0])
     rpt_detail_logf(st->detail, "device_fault", "%s (recovered: %llu, failed: %s)", d->last_fault,
                     (unsigned long long)d->recoveries, d->failure[0] ? "yes" : "no");
+  if (d->failure[0])
+    fprintf(stderr, "mlsysbench run: %s; the samples measured so far are kept, the run is "
+            "INVALID\n", d->failure);
+  else if (d->recoveries)
+    fprintf(stderr, "mlsysbench run: warning: %llu device fault(s) recovered by a re-sync and "
+            "one retry; the last: %s\n", (unsigned long long)d->recoveries, d->last_fault);
 }
 
 static void mb_describe_parts(mb_run_state *st, rpt_results *r) {

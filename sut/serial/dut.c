@@ -125,15 +125,27 @@ static int next_line(sut_serial_dut *d, long long deadline, const char **line, s
   }
 }
 
-/* Drop input that arrived before the command (late lines of an earlier answer, noise). */
+/* Drop input that arrived before the command (late lines of an earlier answer, noise).
+ * A boot banner among it means the DUT reset since the last answer: ERESET. */
 static int drop_stale(sut_serial_dut *d) {
-  d->rx_left = 0;
-  sut_serial_assembler_init(&d->as);
+  bool banner = false;
   for (;;) {
+    const char *line;
+    size_t len;
+    bool cut;
+    while (sut_serial_assembler_next(&d->as, &d->rx_pos, &d->rx_left, &line, &len, &cut)) {
+      sut_serial_line l;
+      sut_serial_line_parse(line, len, &l);
+      banner |= l.kind == SUT_SERIAL_LINE_BANNER && (!d->c.io_manager || l.from_dut);
+    }
     long n = sut_serial_port_read(d->port, d->rx, sizeof d->rx, 0);
-    if (n == 0) return SUT_SERIAL_OK;
     if (n < 0) return port_status((int)n);
+    if (n == 0) break;
+    d->rx_pos = d->rx;
+    d->rx_left = (size_t)n;
   }
+  sut_serial_assembler_init(&d->as); /* a partial stale line is noise too */
+  return banner ? SUT_SERIAL_ERESET : SUT_SERIAL_OK;
 }
 
 static void copy_text(char *to, size_t cap, const sut_serial_line *l) {
@@ -198,6 +210,10 @@ int sut_serial_dut_command(sut_serial_dut *d, const char *cmd, int timeout_ms) {
   char wire[SUT_SERIAL_CMD_MAX + 8];
   snprintf(wire, sizeof wire, "%s%s%%", d->c.io_manager ? "dut " : "", cmd);
   int rc = drop_stale(d);
+  if (rc == SUT_SERIAL_ERESET)
+    return failf(d, rc, "not sent: a boot banner (m-init-done / m-timestamp-mode) came after "
+                 "the last answer: the DUT reset and lost its state (power, watchdog, or a "
+                 "crash)");
   if (!rc) {
     rc = sut_serial_port_write(d->port, wire, strlen(wire), timeout_ms);
     if (rc) rc = port_status(rc);
