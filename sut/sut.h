@@ -123,8 +123,8 @@ typedef struct sut_device_info {
   uint64_t counter_wraps;        /* lap pairs across the 2^32 us wrap */
   uint64_t recoveries;           /* faults recovered by a re-sync and one retry */
   uint64_t garbage_lines;        /* lines that were not protocol lines */
-  char last_fault[256];          /* the last fault, recovered or not; "" none */
-  char failure[256];             /* the fault that ended the run; "" none */
+  char last_fault[512];          /* the last fault, recovered or not; "" none */
+  char failure[1024];            /* the fault that ended the run; "" none */
 } sut_device_info;
 
 #define SUT_MAX_WORKERS 256

@@ -67,7 +67,9 @@ static int failf(sut_serial_dut *d, int status, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(what, sizeof what, fmt, ap);
   va_end(ap);
-  snprintf(d->error, sizeof d->error, "%.300s: '%s': %s", d->path, d->cmd, what);
+  bool long_cmd = strlen(d->cmd) > 24; /* a db chunk: its hex says nothing to a reader */
+  snprintf(d->error, sizeof d->error, "%.300s: '%.24s%s': %s", d->path, d->cmd,
+           long_cmd ? "..." : "", what);
   return status;
 }
 
@@ -316,7 +318,23 @@ int sut_serial_dut_infer(sut_serial_dut *d, unsigned n, unsigned warmup, int tim
   return SUT_SERIAL_OK;
 }
 
+/* Read and drop until the line has been quiet for quiet_ms (at most max_ms): the late
+ * rest of an answer cut short, or a boot banner still coming. */
+static int drain_quiet(sut_serial_dut *d, int quiet_ms, int max_ms) {
+  long long end = sut_serial_now_ms() + max_ms;
+  d->rx_left = 0;
+  sut_serial_assembler_init(&d->as);
+  while (sut_serial_now_ms() < end) {
+    long n = sut_serial_port_read(d->port, d->rx, sizeof d->rx, quiet_ms);
+    if (n == 0) return SUT_SERIAL_OK;
+    if (n < 0) return port_status((int)n);
+  }
+  return SUT_SERIAL_OK;
+}
+
 int sut_serial_dut_resync(sut_serial_dut *d) {
-  sut_serial_port_discard(d->port);
+  snprintf(d->cmd, sizeof d->cmd, "name");
+  int rc = drain_quiet(d, 50, d->c.timeout_ms);
+  if (rc) return failf(d, rc, "%s", sut_serial_port_error(d->port));
   return sut_serial_dut_name(d, NULL, 0);
 }

@@ -110,7 +110,9 @@ int sut_serial_dut_load(sut_serial_dut *d, const void *bytes, size_t n);
  * EPROTO when fewer than two m-lap-us lines or no m-results came. */
 int sut_serial_dut_infer(sut_serial_dut *d, unsigned n, unsigned warmup, int timeout_ms,
                          sut_serial_timing *t);
-/* Drop what is pending and send name% again: the re-sync after a fault. */
+/* Wait until the line has been quiet for 50 ms (the rest of a cut answer, a boot banner;
+ * at most the config's timeout), drop it, and send name% again: the re-sync after a
+ * fault. */
 int sut_serial_dut_resync(sut_serial_dut *d);
 
 /* The last failure, e.g. "infer 1 0: no m-ready within 500 ms (3 lines, last

@@ -175,10 +175,6 @@ long sut_serial_port_read(sut_serial_port *p, void *buf, size_t cap, int timeout
   }
 }
 
-void sut_serial_port_discard(sut_serial_port *p) {
-  if (p) tcflush(p->fd, TCIOFLUSH);
-}
-
 const char *sut_serial_port_error(const sut_serial_port *p) { return p ? p->error : ""; }
 
 const char *sut_serial_port_path(const sut_serial_port *p) { return p ? p->path : ""; }

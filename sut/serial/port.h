@@ -55,9 +55,6 @@ int sut_serial_port_write(sut_serial_port *p, const void *buf, size_t n, int tim
  * number read (> 0), 0 on timeout, or EHUP / EIO. timeout_ms 0 polls once. */
 long sut_serial_port_read(sut_serial_port *p, void *buf, size_t cap, int timeout_ms);
 
-/* Drop what is queued in both directions (tcflush). */
-void sut_serial_port_discard(sut_serial_port *p);
-
 /* The last error's text ("" when none); lives as long as the port. */
 const char *sut_serial_port_error(const sut_serial_port *p);
 

@@ -69,7 +69,7 @@ typedef struct serial {
   sut_device_window win[SUT_MAX_WINDOWS];
   size_t n_win;
   uint64_t wraps, recoveries;
-  char last_fault[256], failure[256];
+  char last_fault[512], failure[1024];
   uint64_t gap_ms;
 } serial;
 
@@ -226,17 +226,17 @@ static int ser_unload(void *self, const uint64_t *idx, size_t n) {
 /* ---- the fault policy ------------------------------------------------------------------ */
 static void note_fault(serial *s, const char *what) {
   pthread_mutex_lock(&s->mu);
-  snprintf(s->last_fault, sizeof s->last_fault, "%.255s", what);
+  snprintf(s->last_fault, sizeof s->last_fault, "%.511s", what);
   pthread_mutex_unlock(&s->mu);
 }
 
 /* End the run: the device failed for good. */
 static void give_up(serial *s, lg_test *t, const char *what) {
-  char why[256];
+  char why[1024];
   snprintf(why, sizeof why, "serial DUT %s", what);
   pthread_mutex_lock(&s->mu);
   snprintf(s->failure, sizeof s->failure, "%s", why);
-  snprintf(s->last_fault, sizeof s->last_fault, "%s", what);
+  snprintf(s->last_fault, sizeof s->last_fault, "%.511s", what);
   s->failed = true;
   pthread_mutex_unlock(&s->mu);
   lg_test_fail(t, why);
@@ -259,7 +259,7 @@ typedef int (*ser_step)(serial *s, void *arg);
 static int with_retry(serial *s, lg_test *t, ser_step step, void *arg) {
   int rc = step(s, arg);
   if (rc == SUT_SERIAL_OK) return rc;
-  char first[512];
+  char first[1024];
   snprintf(first, sizeof first, "%s", sut_serial_dut_error(s->dut));
   note_fault(s, first);
   s->on_dut = false; /* a reset or a half-sent input: send it again */
@@ -273,8 +273,9 @@ static int with_retry(serial *s, lg_test *t, ser_step step, void *arg) {
     return SUT_SERIAL_OK;
   }
   char why[1024];
-  snprintf(why, sizeof why, "failed: %s; %s: %.400s", first,
-           rr ? "re-sync after it failed too" : "the retry failed too",
+  snprintf(why, sizeof why, "failed: %.480s; then %s: %.480s", first,
+           rr ? (rc == SUT_SERIAL_EHUP ? "re-opening the device failed" : "the re-sync failed")
+              : "the retry failed too",
            s->dut ? sut_serial_dut_error(s->dut) : s->last_fault);
   give_up(s, t, why);
   return rr ? rr : rc;

@@ -276,7 +276,7 @@ static void test_fault_hang_ends_run(void **state) {
   assert_true(r->samples_completed >= 1);
   assert_int_equal(r->samples_lost, 1);
   const sut_device_info *d = &info(x)->device_timing;
-  assert_non_null(strstr(d->failure, "re-sync after it failed too"));
+  assert_non_null(strstr(d->failure, "then the re-sync failed"));
   assert_int_equal(d->recoveries, 0);
 }
 
