@@ -185,6 +185,8 @@ $(BUILD)/tests/firmware/%: tests/firmware/%.c $(FW_GEN)/fw_models.h $(BUILD)/lib
 	$(Q)$(CC) $(CFLAGS) -I$(FW_GEN) -o $@ $< $(BUILD)/libsutfw.a $(BUILD)/libmlsb.a $(BUILD)/libloadgen.a $(LDFLAGS) $(LDLIBS) -lutil -lcmocka
 
 $(BUILD)/tests/firmware/test_sim: $(DUT_SIM)
+# the serial SUT's fault tests drive the simulated DUT
+$(BUILD)/tests/serial/test_sim: $(DUT_SIM)
 
 # ---- the Cortex-M images: $(FW_DIR)/<workload>-mps2-an385.elf (Cortex-M3, soft float)
 # and <workload>-mps2-an386.elf (Cortex-M4F, hard float), one per workload, with
