@@ -2,7 +2,8 @@
  * tests/serial/proc.h - child processes for the serial tests (the mlsysbench CLI, the
  * simulated DUT): started by fork/exec with their output in a log file, tracked by PID,
  * and always reaped within a timeout (SIGTERM, then SIGKILL), so a stuck child can
- * neither hang a test nor outlive it. Header-only (static functions).
+ * neither hang a test nor outlive it; and the run folder a CLI run wrote. Header-only
+ * (static functions).
  */
 #ifndef TESTS_SERIAL_PROC_H
 #define TESTS_SERIAL_PROC_H
@@ -10,12 +11,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "reports/results.h"
 
 /* Start argv[0] (a path) with stdout and stderr into log; the pid, or -1. */
 static pid_t proc_start(char *const argv[], const char *log) {
@@ -63,6 +67,24 @@ static const char *proc_log(const char *log, char *buf, size_t len) {
   buf[n] = '\0';
   fclose(f);
   return buf;
+}
+
+/* Run argv to its end: proc_start, proc_wait, its output into text. The exit status. */
+static int proc_run(char *const argv[], const char *log, long timeout_ms, char *text,
+                    size_t len) {
+  pid_t pid = proc_start(argv, log);
+  if (pid <= 0) return -2;
+  int rc = proc_wait(pid, timeout_ms);
+  proc_log(log, text, len);
+  return rc;
+}
+
+/* results.json of the run folder dir into *r (initialized, empty); false with the reason
+ * in err. */
+static bool proc_results(const char *dir, rpt_results *r, char *err, size_t len) {
+  char path[600];
+  snprintf(path, sizeof path, "%s/results.json", dir);
+  return rpt_results_read_json(path, r, err, len) == RPT_OK;
 }
 
 #endif /* TESTS_SERIAL_PROC_H */

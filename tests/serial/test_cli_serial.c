@@ -70,18 +70,12 @@ static int cli(fixture *x, const char *opts, const char *const *args) {
   size_t n = 9;
   for (size_t i = 0; args[i] && n < 31; i++) argv[n++] = (char *)args[i];
   argv[n] = NULL;
-  pid_t pid = proc_start(argv, x->log);
-  assert_true(pid > 0);
-  int rc = proc_wait(pid, CLI_TIMEOUT_MS);
-  proc_log(x->log, x->text, sizeof x->text);
-  return rc;
+  return proc_run(argv, x->log, CLI_TIMEOUT_MS, x->text, sizeof x->text);
 }
 
 static void load_results(fixture *x) {
-  char path[300], err[512];
-  snprintf(path, sizeof path, "%s/results.json", x->out);
-  if (rpt_results_read_json(path, &x->r, err, sizeof err))
-    fail_msg("%s (CLI said: %s)", err, x->text);
+  char err[512];
+  if (!proc_results(x->out, &x->r, err, sizeof err)) fail_msg("%s (CLI said: %s)", err, x->text);
 }
 
 static bool has_file(const fixture *x, const char *name) {
