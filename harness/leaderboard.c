@@ -342,7 +342,7 @@ static const char mb_lb_head[] =
     "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n"
     "<title>mlsysbench leaderboard</title>\n<style>\n"
     "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}\n"
-    "table{border-collapse:collapse;margin:0 0 2em}th,td{padding:4px 8px;border-bottom:1px solid #ddd;"
+    "table{border-collapse:collapse;margin:0 0 2em}th,td{padding:4px 8px;border-bottom:1px solid #ddd;white-space:nowrap;"
     "text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
     "th{cursor:pointer;background:#f3f3f3;user-select:none}th[aria-sort=ascending]::after{content:' \\25B2'}"
     "th[aria-sort=descending]::after{content:' \\25BC'}\n"

@@ -208,8 +208,8 @@ static void mb_print_verdict(const mb_verdict *v, const char *file, bool token_g
     printf("run %s: %s %s %s on %s: %s", e->run, e->workload, e->scenario, e->mode, e->sut,
            e->validity);
     if (isfinite(e->metric)) printf(", %s %.6g %s", e->metric_name, e->metric, e->unit);
-    printf("%s%s\n", e->reasons[0] ? " (" : "", e->reasons[0] ? e->reasons : "");
-    if (e->reasons[0]) printf(")\n");
+    if (e->reasons[0]) printf(" (%s)", e->reasons);
+    printf("\n");
   }
   if (v->problems.count == 0) {
     printf("check: OK, every figure agrees with samples.csv and the rules\n");

@@ -454,7 +454,9 @@ typedef struct lg_replay_counts {
  * derives exactly what the run reported. rec is only read. Find-peak runs are judged
  * as the performance run of their confirming target (s->mode performance,
  * s->server_target_qps the peak). Returns LG_OK (*out filled; its strings are static),
- * LG_EINVAL (NULL argument) or LG_ENOMEM. Thread-safe: no shared state. */
+ * LG_EINVAL (NULL argument) or LG_ENOMEM. The reasons are the run's; a reason text may
+ * lack the live run's remark that the SUT stopped completing (records cannot show it).
+ * Thread-safe: no shared state. */
 int lg_result_recompute(const lg_settings *s, const lg_record *rec, size_t n,
                         const lg_replay_counts *c, lg_result *out);
 

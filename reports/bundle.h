@@ -43,7 +43,7 @@ struct json_object;
 
 #define RPT_BUNDLE_SCHEMA "mlsysbench.bundle"
 #define RPT_BUNDLE_SCHEMA_VERSION 1
-#define RPT_BUNDLE_MAX_BYTES (1ULL << 30)  /* most bytes all files may hold, unpacked */
+#define RPT_BUNDLE_MAX_BYTES (256ULL << 20) /* most bytes all files may hold, unpacked */
 #define RPT_BUNDLE_MAX_FILES 4096
 #define RPT_BUNDLE_MAX_RUNS 64
 #define RPT_SHA256_HEX 65                  /* 64 hex digits and the NUL */

@@ -6,7 +6,7 @@
  *
  * Header-only (each test is one program); include it after <cmocka.h>: failures are
  * cmocka failures. Every wait has a timeout; a child that outlives it is killed with
- * its process group.
+ * its process group, and a child gets SIGTERM when the test process dies.
  */
 #ifndef TESTS_HARNESS_PROC_H
 #define TESTS_HARNESS_PROC_H
@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -56,6 +57,7 @@ static PROC_UNUSED pid_t spawn_argv(char *const argv[], const char *out, const c
   assert_true(pid >= 0);
   if (pid == 0) {
     setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGTERM); /* a crashed test leaves no server behind */
     int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int e = errf && out && !strcmp(errf, out) ? o
                                               : open(errf ? errf : "/dev/null",

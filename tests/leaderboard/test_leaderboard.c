@@ -29,7 +29,10 @@
  *  - load: 200 distinct bundles (packed with the library, same run folder, a fresh
  *    nonce each) uploaded by 8 threads, 25 each: every answer is 201 and exactly 200
  *    new submissions with their rows are stored. Latency p50/p99 is printed, not
- *    asserted (the machine is shared).
+ *    asserted (the machine is shared);
+ *  - the command's refusals: add-team of an existing team (exit 6) or a bad name (2),
+ *    serve with a --bind that is not an IPv4 address (2), on the port the server holds
+ *    (1, "cannot listen"), without --db (2); and SIGINT stops a second server with exit 0.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -77,6 +80,18 @@ static int mlsb(char **out, char **err, ...) {
   if (out) *out = slurp(o, NULL);
   if (err) *err = slurp(e, NULL);
   return rc;
+}
+
+/* The contents of log once it holds needle (a server's first line), or NULL after 10 s. */
+static char *wait_for(const char *log, const char *needle) {
+  for (int i = 0; i < 500; i++) {
+    char *text = slurp(log, NULL);
+    if (text && strstr(text, needle)) return text;
+    free(text);
+    struct timespec tick = {0, 20 * 1000000L};
+    nanosleep(&tick, NULL);
+  }
+  return NULL;
 }
 
 /* POST a file (or raw bytes) with a token; returns the HTTP status, body in *body. */
@@ -333,6 +348,45 @@ static void test_page_in_chromium(void **state) {
   free(p);
 }
 
+static void test_cli_errors(void **state) {
+  (void)state;
+  char *out = NULL, *err = NULL, port[16];
+  assert_int_equal(mlsb(&out, &err, "leaderboard", "add-team", "owls", "--db", db, NULL), 6);
+  has(err, "team 'owls' already exists");
+  free(out), free(err);
+  assert_int_equal(mlsb(&out, &err, "leaderboard", "add-team", "no/slash", "--db", db, NULL), 2);
+  has(err, "team 'no/slash': want 1-63 letters");
+  free(out), free(err);
+  assert_int_equal(mlsb(&out, &err, "leaderboard", "serve", "--db", db, "--bind", "localhost",
+                        NULL), 2);
+  has(err, "--bind 'localhost': want an IPv4 address");
+  free(out), free(err);
+  /* the port the running server holds */
+  snprintf(port, sizeof port, "%d", atoi(url + strlen("http://127.0.0.1:")));
+  assert_int_equal(mlsb(&out, &err, "leaderboard", "serve", "--db", db, "--port", port, NULL), 1);
+  has(err, "cannot listen on 127.0.0.1:");
+  free(out), free(err);
+  assert_int_equal(mlsb(&out, &err, "leaderboard", "serve", NULL), 2);
+  has(err, "needs --db FILE");
+  free(out), free(err);
+  assert_int_equal(mlsb(&out, &err, "leaderboard", "--help", NULL), 0);
+  has(out, "POST /submissions");
+  free(out), free(err);
+  /* SIGINT stops a server as cleanly as SIGTERM (exit 0), and it is listening first */
+  char db2[400], log[400];
+  path_of(db2, sizeof db2, "second.sqlite");
+  path_of(log, sizeof log, "second.log");
+  char *argv[] = {getenv("MLSB"), "leaderboard", "serve", "--db", db2, "--port", "0", NULL};
+  pid_t pid = spawn_argv(argv, log, log);
+  char *text = wait_for(log, "serving http://127.0.0.1:");
+  assert_non_null(text);
+  free(text);
+  assert_int_equal(stop_pid(pid, SIGINT, 20), 0);
+  text = slurp(log, NULL);
+  has(text, "leaderboard: SIGINT, stopping\nleaderboard: stopped\n");
+  free(text);
+}
+
 /* ---- load --------------------------------------------------------------------------------- */
 typedef struct client {
   int first;                    /* its bundles: first .. first + LOAD_UPLOADS/LOAD_CLIENTS */
@@ -460,20 +514,15 @@ static int start_server(void) {
   char *argv[] = {getenv("MLSB"), "leaderboard", "serve", "--db", db, "--port", "0",
                   "--bind", "127.0.0.1", "--max-upload", MAX_UPLOAD, "--threads", "4", NULL};
   server = spawn_argv(argv, log, log);
-  for (int i = 0; i < 500; i++) {
-    char *text = slurp(log, NULL);
-    const char *p = text ? strstr(text, "serving http://127.0.0.1:") : NULL;
-    if (p) {
-      snprintf(url, sizeof url, "http://127.0.0.1:%d/", atoi(p + strlen("serving http://127.0.0.1:")));
-      free(text);
-      return 0;
-    }
-    free(text);
-    struct timespec tick = {0, 20 * 1000000L};
-    nanosleep(&tick, NULL);
+  char *text = wait_for(log, "serving http://127.0.0.1:");
+  if (text == NULL) {
+    fprintf(stderr, "the server did not start in 10 s\n");
+    return -1;
   }
-  fprintf(stderr, "the server did not start in 10 s\n");
-  return -1;
+  const char *p = strstr(text, "serving http://127.0.0.1:");
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/", atoi(p + strlen("serving http://127.0.0.1:")));
+  free(text);
+  return 0;
 }
 
 static int setup(void **state) {
@@ -518,6 +567,7 @@ int main(void) {
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_page_in_chromium),
       cmocka_unit_test(test_load),
+      cmocka_unit_test(test_cli_errors),
   };
   have_chromium = access(CHROMIUM, X_OK) == 0;
   return cmocka_run_group_tests_name("leaderboard", tests, setup, teardown);

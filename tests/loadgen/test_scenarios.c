@@ -2,7 +2,8 @@
  * tests/loadgen/test_scenarios.c - the four scenarios and the modes against fake SUTs:
  * counts, Poisson arrivals, latency from the scheduled time, every validity rule
  * flipping, a hung SUT, duplicate and unknown completions, interruption, accuracy mode
- * and find-peak. Many tests run one after another in one process (no globals).
+ * and find-peak; a result recomputed from the records (lg_result_recompute, as the
+ * submission checker does) equals the live one. Many tests run one after another in one process (no globals).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -93,6 +94,102 @@ static lg_settings quick(lg_scenario sc, uint64_t min_ms) {
   s.min_duration_ms = min_ms;
   s.drain_timeout_ms = 200;
   return s;
+}
+
+/* The result recomputed from the records (as a checker reading samples.csv back does)
+ * equals the live one: every statistic, the metric, the checks and the reasons. */
+static void same_as_recomputed(const lg_test *t) {
+  const lg_result *r = lg_test_result(t);
+  size_t n;
+  const lg_record *live = lg_test_records(t, &n);
+  lg_record *rec = calloc(n ? n : 1, sizeof *rec);
+  assert_non_null(rec);
+  for (size_t i = 0; i < n; i++) { /* only what samples.csv holds */
+    rec[i].scheduled_ns = live[i].scheduled_ns;
+    rec[i].issued_ns = live[i].issued_ns;
+    rec[i].sample_index = live[i].sample_index;
+    bool lost = lg_record_lost(&live[i]);
+    rec[i].completed_ns = lost ? 0 : live[i].completed_ns;
+    lg_record_set_lost(&rec[i], lost);
+  }
+  lg_replay_counts c = {r->queries_issued, r->duplicate_completions, r->unknown_completions,
+                        r->late_completions, r->oversized_responses,
+                        has_reason(r, LG_REASON_INTERRUPTED), NULL};
+  lg_result d;
+  assert_int_equal(lg_result_recompute(lg_test_settings(t), rec, n, &c, &d), LG_OK);
+  assert_int_equal(d.valid, r->valid);
+  assert_int_equal(d.reason_count, r->reason_count);
+  for (size_t i = 0; i < r->reason_count; i++) {
+    assert_int_equal(d.reasons[i], r->reasons[i]);
+    /* the same words; a live run may add that the SUT hung, which records do not show */
+    assert_int_equal(strncmp(d.reason_text[i], r->reason_text[i], strlen(d.reason_text[i])), 0);
+  }
+  assert_true(d.metric == r->metric);
+  assert_true(d.metric_ci_low == r->metric_ci_low && d.metric_ci_high == r->metric_ci_high);
+  assert_int_equal(d.samples_completed, r->samples_completed);
+  assert_int_equal(d.samples_lost, r->samples_lost);
+  assert_int_equal(d.duration_ns, r->duration_ns);
+  assert_memory_equal(&d.latency, &r->latency, sizeof d.latency);
+  assert_memory_equal(&d.query_latency, &r->query_latency, sizeof d.query_latency);
+  assert_memory_equal(&d.issue_delay, &r->issue_delay, sizeof d.issue_delay);
+  assert_int_equal(d.latency_at_percentile_ns, r->latency_at_percentile_ns);
+  assert_int_equal(d.es_min_queries, r->es_min_queries);
+  assert_int_equal(d.es_estimate_ns, r->es_estimate_ns);
+  assert_int_equal(d.early_stopping_met, r->early_stopping_met);
+  assert_int_equal(d.latency_bound_met, r->latency_bound_met);
+  free(rec);
+}
+
+static void test_recompute_matches_live(void **state) {
+  (void)state;
+  struct { lg_scenario sc; uint64_t ms; double qps; fake f; } cases[] = {
+      {LG_SINGLE_STREAM, 30, 0, {0}},
+      {LG_MULTI_STREAM, 20, 0, {0}},
+      {LG_SERVER, 100, 3000, {0}},
+      {LG_SERVER, 100, 2000, {.drop_every = 10}},           /* lost samples */
+      {LG_SERVER, 60000, 50000, {.stop_after = 300}},       /* interrupted */
+      {LG_SERVER, 100, 10000, {.extra_ns = 20000000}},      /* latency bound missed */
+      {LG_OFFLINE, 20, 0, {0}},
+      {LG_SINGLE_STREAM, 10, 0, {.duplicate_at = 5, .unknown_once = true}},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    lg_settings s = quick(cases[i].sc, cases[i].ms);
+    if (cases[i].qps > 0) s.server_target_qps = cases[i].qps;
+    if (cases[i].sc == LG_SERVER && cases[i].f.extra_ns) s.server_target_latency_ns = 10000000;
+    lg_test *t = run(&s, &cases[i].f, 256, 256);
+    same_as_recomputed(t);
+    lg_test_destroy(t);
+  }
+}
+
+/* lg_settings_set_field reads back every field lg_settings_field writes. */
+static void test_settings_field_round_trip(void **state) {
+  (void)state;
+  lg_settings a, b;
+  lg_settings_default(&a, LG_SERVER);
+  a.server_target_qps = 1234.5;
+  a.min_duration_ms = 777;
+  a.qsl_rng_seed = 42;
+  a.early_stopping = false;
+  a.server_target_latency_percentile = 0.97;
+  lg_settings_default(&b, LG_SINGLE_STREAM);
+  const char *name;
+  char value[64], again[64], err[200];
+  assert_int_equal(lg_settings_set_field(&b, "scenario", "Server", err, sizeof err), LG_OK);
+  for (size_t i = 0; lg_settings_field(&a, i, &name, NULL, value, sizeof value); i++)
+    assert_int_equal(lg_settings_set_field(&b, name, value, err, sizeof err), LG_OK);
+  for (size_t i = 0; lg_settings_field(&a, i, &name, NULL, value, sizeof value); i++) {
+    const char *name_b;
+    assert_true(lg_settings_field(&b, i, &name_b, NULL, again, sizeof again));
+    assert_string_equal(value, again);
+  }
+  assert_int_equal(b.scenario, LG_SERVER);
+  assert_int_equal(lg_settings_set_field(&b, "min_duration_ms", "-5", err, sizeof err), LG_ECONFIG);
+  assert_string_equal(err, "min_duration_ms: '-5': not a valid number");
+  assert_int_equal(lg_settings_set_field(&b, "early_stopping", "maybe", err, sizeof err), LG_ECONFIG);
+  assert_int_equal(lg_settings_set_field(&b, "warp_speed", "9", err, sizeof err), LG_ECONFIG);
+  assert_string_equal(err, "warp_speed: not a loadgen setting");
+  assert_int_equal(lg_settings_set_field(&b, "mode", "sideways", err, sizeof err), LG_ECONFIG);
 }
 
 static void test_single_stream_valid(void **state) {
@@ -423,6 +520,8 @@ int main(void) {
       cmocka_unit_test(test_find_peak),
       cmocka_unit_test(test_completion_from_another_thread),
       cmocka_unit_test(test_init_errors),
+      cmocka_unit_test(test_recompute_matches_live),
+      cmocka_unit_test(test_settings_field_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
