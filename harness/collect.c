@@ -25,6 +25,7 @@ struct mb_collect {
   mb_energy *energy;
   const char *counters_spec, *energy_spec;
   size_t in_bytes, out_bytes;
+  unsigned cores_used;  /* SUT workers (one per core), 1 when it completes inline */
 };
 
 static int mb_collect_profile(mb_collect *c, const char *name, char *err, size_t errlen) {
@@ -49,6 +50,7 @@ static int mb_collect_counters(mb_collect *c, const mb_run_opts *o, const sut *s
   size_t n = 0;
   for (int i = 0; i < si->threads && i < SUT_MAX_WORKERS; i++) tids[n++] = si->worker_tids[i];
   if (si->inline_completion || !n) tids[0] = gettid(), n = 1;
+  c->cores_used = (unsigned)n;
   free(si);
   int rc = mb_counters_open(&c->counters, o->counters, o->counters_required, err, errlen);
   if (rc == 0) rc = mb_counters_attach(c->counters, tids, n, err, errlen);
@@ -142,6 +144,21 @@ static void mb_fill_energy(mb_collect *c, rpt_results *r, uint64_t inferences) {
     rpt_results_add_energy_domain(r, &(rpt_energy_domain){e.domains[i].name, e.domains[i].joules});
 }
 
+/* The peak of the cores the SUT ran on: the profile's per-core fp32 peak (else its
+ * whole-device peak / its cores) x the SUT's workers, and achieved / that. */
+static void mb_fill_core_peak(mb_collect *c, rpt_roofline *rl, double achieved) {
+  const hwp_figure *core = &c->profile.peak_flops_per_core[HWP_FP32];
+  const hwp_figure *all = &c->profile.peak_flops[HWP_FP32];
+  double per_core = core->present                              ? core->value
+                    : all->present && c->profile.cores.present ? all->value / c->profile.cores.value
+                                                               : NAN;
+  if (!isfinite(per_core) || per_core <= 0 || !c->cores_used) return;
+  rl->peak_flops_per_core = rpt_f64(per_core);
+  rl->cores_used = rpt_u64(c->cores_used);
+  rl->peak_flops_cores_used = rpt_f64(per_core * c->cores_used);
+  rl->fraction_of_peak_cores_used = rpt_f64(achieved / (per_core * c->cores_used));
+}
+
 static void mb_fill_roofline(mb_collect *c, rpt_results *r, const wl_info *w, double per_s) {
   rpt_roofline *rl = &r->roofline;
   rl->present = true;
@@ -164,6 +181,7 @@ static void mb_fill_roofline(mb_collect *c, rpt_results *r, const wl_info *w, do
   rl->attainable_flops = rpt_f64(pt.attainable_flops_per_s);
   rl->fraction = rpt_f64(pt.fraction_of_attainable);
   rpt_set_string(&rl->bound, hwp_bound_name(pt.bound));
+  mb_fill_core_peak(c, rl, pt.achieved_flops_per_s);
 }
 
 void mb_collect_fill(mb_collect *c, rpt_results *r, const lg_result *lr, const wl_info *w) {

@@ -231,7 +231,10 @@ static const field roofline_f[] = {
     FLD(rpt_roofline, achieved_flops, F_OF64),   FLD(rpt_roofline, arithmetic_intensity, F_OF64),
     FLD(rpt_roofline, peak_flops, F_OF64),       FLD(rpt_roofline, bandwidth_bytes_per_s, F_OF64),
     FLD(rpt_roofline, attainable_flops, F_OF64), FLD(rpt_roofline, fraction, F_OF64),
-    FLD(rpt_roofline, bound, F_STR),             FLD(rpt_roofline, reason, F_STR)};
+    FLD(rpt_roofline, bound, F_STR),             FLD(rpt_roofline, reason, F_STR),
+    FLD(rpt_roofline, peak_flops_per_core, F_OF64), FLD(rpt_roofline, cores_used, F_OU64),
+    FLD(rpt_roofline, peak_flops_cores_used, F_OF64),
+    FLD(rpt_roofline, fraction_of_peak_cores_used, F_OF64)};
 static const table roofline_t =
     TABLE(rpt_roofline, roofline_f, (long)offsetof(rpt_roofline, present), false);
 

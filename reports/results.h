@@ -230,6 +230,11 @@ typedef struct rpt_roofline {
   rpt_opt_f64 achieved_flops, arithmetic_intensity, peak_flops, bandwidth_bytes_per_s;
   rpt_opt_f64 attainable_flops, fraction;
   char *bound;                    /* "compute" or "memory" */
+  /* against the cores the SUT ran on (one worker per core; inline = 1 core):
+   * peak_flops_per_core (profile's, else peak_flops / cores) x cores_used */
+  rpt_opt_f64 peak_flops_per_core;
+  rpt_opt_u64 cores_used;
+  rpt_opt_f64 peak_flops_cores_used, fraction_of_peak_cores_used;
   char *reason;                   /* when it could not be placed */
 } rpt_roofline;
 

@@ -251,6 +251,13 @@ static void write_roofline(FILE *f, const rpt_roofline *r) {
   aligned_f64(f, "Attainable FLOP/s", r->attainable_flops);
   aligned_f64(f, "Fraction of attainable", r->fraction);
   aligned(f, "Bound", "%s", or_unknown(r->bound));
+  if (r->peak_flops_cores_used.set && r->cores_used.set && r->peak_flops_per_core.set) {
+    char all[48], one[48];
+    aligned(f, "Peak FLOP/s of the cores used", "%s (%" PRIu64 " x %s per core)",
+            rpt__num(all, sizeof all, r->peak_flops_cores_used.v), r->cores_used.v,
+            rpt__num(one, sizeof one, r->peak_flops_per_core.v));
+  }
+  aligned_f64(f, "Fraction of peak of the cores used", r->fraction_of_peak_cores_used);
 }
 
 /* The device-timed figures of a SUT with its own clock (serial DUT). */

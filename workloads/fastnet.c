@@ -154,15 +154,6 @@ static void run_avgpool(const wl_layer_plan *p, size_t c, const float *restrict 
   }
 }
 
-static void run_add(size_t n, const float *restrict x, const float *restrict y,
-                    float *restrict out, bool relu)
-{
-  for (size_t i = 0; i < n; i++) {
-    float v = x[i] + y[i];
-    out[i] = relu && !(v > 0.0f) ? 0.0f : v;
-  }
-}
-
 static void run_layer(const wl_fast_net *f, int i, size_t c, const float *in,
                       const float *operand, float *out, float *pad)
 {
@@ -188,7 +179,7 @@ static void run_layer(const wl_fast_net *f, int i, size_t c, const float *in,
                  (size_t)p->out_c);
     break;
   case WL_OP_ADD:
-    run_add(c * out_elems(p), in, operand, out, relu);
+    f->kern.add(c * out_elems(p), in, operand, out, relu);
     break;
   }
 }

@@ -48,7 +48,8 @@ typedef int32_t wl_v8i __attribute__((vector_size(32)));
 bool wl_kern_init_isa(wl_kern *k, wl_kern_isa isa)
 {
   if (isa == WL_KERN_GENERIC) {
-    *k = (wl_kern){WL_KERN_GENERIC, "generic", tile_generic, row4_generic, dw_generic};
+    *k = (wl_kern){WL_KERN_GENERIC, "generic", tile_generic, row4_generic, dw_generic,
+                   add_generic};
     return true;
   }
 #if WL_KERN_HAVE_AVX2
@@ -56,7 +57,7 @@ bool wl_kern_init_isa(wl_kern *k, wl_kern_isa isa)
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
       return false;
-    *k = (wl_kern){WL_KERN_AVX2, "avx2+fma", tile_avx2, row4_avx2, dw_avx2};
+    *k = (wl_kern){WL_KERN_AVX2, "avx2+fma", tile_avx2, row4_avx2, dw_avx2, add_avx2};
     return true;
   }
 #endif
@@ -245,14 +246,21 @@ void wl_kern_conv2d(const wl_kern *kt, const wl_kern_conv *g, const float *in,
   int pixels = g->out_h * g->out_w, flags = WL_KERN_FIRST | (relu ? WL_KERN_RELU : 0);
   wl_kern_rows rows = {.nseg = g->kh, .kseg = g->kw * g->in_c,
                        .seg_stride = (size_t)wp * ch};
+  size_t row_step = (size_t)g->sh * wp * ch, col_step = (size_t)g->sw * ch;
   for (int j = 0; j < pb->panels; j++) {
     const float *bp = pb->packed + (size_t)j * pstride;
-    int nr = min_int(pb->n - j * WL_KERN_NR, WL_KERN_NR);
+    int nr = min_int(pb->n - j * WL_KERN_NR, WL_KERN_NR), oy = 0, ox = 0;
     for (int p0 = 0; p0 < pixels; p0 += WL_KERN_MR) {
       int mr = min_int(pixels - p0, WL_KERN_MR);
+      /* output pixel p0 + r is (oy, ox) stepped r times along the rows */
       for (int r = 0; r < WL_KERN_MR; r++) {
-        int pix = p0 + min_int(r, mr - 1), oy = pix / g->out_w, ox = pix % g->out_w;
-        rows.row[r] = src + ((size_t)oy * g->sh * wp + (size_t)ox * g->sw) * ch;
+        if (r < mr) {
+          rows.row[r] = src + (size_t)oy * row_step + (size_t)ox * col_step;
+          if (++ox == g->out_w)
+            ox = 0, oy++;
+        } else {
+          rows.row[r] = rows.row[mr - 1];
+        }
       }
       gemm_tile(kt, &rows, mr, bp, pb->bias + j * WL_KERN_NR,
                 out + (size_t)p0 * n + (size_t)j * WL_KERN_NR, n, nr, flags);

@@ -8,7 +8,8 @@
  *     1x1 convolution or a dense layer multiplies the activations directly, and a
  *     k x k convolution is an implicit GEMM on its zero-padded input (wl_kern_conv2d:
  *     each A row is a list of contiguous segments, one per kernel row; no im2col);
- *   - a direct depthwise convolution over NHWC (channels contiguous, vectorized);
+ *   - a direct depthwise convolution over NHWC (channels contiguous, vectorized), and
+ *     the element-wise add of a residual join;
  *   - the kernel table (wl_kern) that picks, once, the micro-kernels for this CPU:
  *     AVX2 + FMA on an x86-64 that has them (__builtin_cpu_supports), else a portable
  *     version written with GCC vector extensions (SSE2 on any x86-64, NEON on ARM).
@@ -71,12 +72,18 @@ typedef void (*wl_kern_row4_fn)(int k, const float *a, const float *const bp[4],
 struct wl_kern_dw;
 typedef void (*wl_kern_dw_fn)(const struct wl_kern_dw *d, const float *in, float *out);
 
+/* out[i] = x[i] + y[i], then max(., 0) when relu (a residual join); n floats each,
+ * x, y and out must not overlap. */
+typedef void (*wl_kern_add_fn)(size_t n, const float *x, const float *y, float *out,
+                               bool relu);
+
 typedef struct wl_kern {
   wl_kern_isa isa;
   const char *name;          /* "avx2+fma", "generic" */
   wl_kern_tile_fn tile;
   wl_kern_row4_fn row4;
   wl_kern_dw_fn dw;
+  wl_kern_add_fn add;
 } wl_kern;
 
 /* The best table this CPU runs (AVX2 + FMA when it has them). */

@@ -84,39 +84,78 @@ static void WL_KB(row4)(int k, const float *a, const float *const bp[4],
     WL_V8_ST(c + 8 * v, (flags & WL_KERN_RELU) ? WL_V8_RELU(acc[v]) : acc[v]);
 }
 
-/* Depthwise conv: every output pixel, 8 channels at a time (bias, then the in-bounds
- * taps in (ky, kx) order), the last channels % 8 one at a time. */
+/* Depthwise conv, one output row at a time. Channels go 8 at a time (bias, then the
+ * in-bounds taps in (ky, kx) order), the last channels % 8 one at a time. A 3 x 3
+ * kernel on a row whose three input rows are all in bounds keeps its nine weight
+ * vectors in registers across the row and runs its interior pixels unrolled. */
 static void WL_KB(dw)(const struct wl_kern_dw *d, const float *in, float *out)
 {
   const wl_kern_conv *g = &d->g;
   int ch = g->in_c;
+  size_t xrow = (size_t)g->in_w * ch, wrow = (size_t)g->kw * ch;
   for (int oy = 0; oy < g->out_h; oy++) {
     int iy0 = oy * g->sh - g->pad_top;
     int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = g->in_h - iy0 < g->kh ? g->in_h - iy0 : g->kh;
-    for (int ox = 0; ox < g->out_w; ox++) {
-      int ix0 = ox * g->sw - g->pad_left;
-      int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = g->in_w - ix0 < g->kw ? g->in_w - ix0 : g->kw;
-      float *o = out + ((size_t)oy * g->out_w + ox) * ch;
-      /* the first in-bounds tap, and the weights of tap (ky0, kx0) */
-      const float *x0 = in + ((size_t)(iy0 + ky0) * g->in_w + (size_t)(ix0 + kx0)) * ch;
-      const float *w0 = d->w + (size_t)(ky0 * g->kw + kx0) * ch;
-      size_t xrow = (size_t)g->in_w * ch, wrow = (size_t)g->kw * ch;
-      int ny = ky1 - ky0, nx = kx1 - kx0, c = 0;
-      for (; c + 8 <= ch; c += 8) {
+    bool fast = g->kh == 3 && g->kw == 3 && ky0 == 0 && ky1 == 3;
+    float *orow = out + (size_t)oy * g->out_w * ch;
+    for (int c = 0; c < ch; c += 8) {
+      int lanes = ch - c < 8 ? ch - c : 8;
+      wl_v8 z = WL_V8_SPLAT(0.0f);
+      bool rows = fast && lanes == 8;
+#define WL_KB_W(ky, kx) \
+  wl_v8 wv##ky##kx = rows ? WL_V8_LD(d->w + (size_t)(3 * (ky) + (kx)) * ch + c) : z
+      WL_KB_W(0, 0); WL_KB_W(0, 1); WL_KB_W(0, 2);
+      WL_KB_W(1, 0); WL_KB_W(1, 1); WL_KB_W(1, 2);
+      WL_KB_W(2, 0); WL_KB_W(2, 1); WL_KB_W(2, 2);
+#undef WL_KB_W
+      for (int ox = 0; ox < g->out_w; ox++) {
+        int ix0 = ox * g->sw - g->pad_left;
+        int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = g->in_w - ix0 < g->kw ? g->in_w - ix0 : g->kw;
+        float *o = orow + (size_t)ox * ch + c;
+        /* the first in-bounds tap, and the weights of tap (ky0, kx0) */
+        const float *x0 = in + ((size_t)(iy0 + ky0) * g->in_w + (size_t)(ix0 + kx0)) * ch + c;
+        const float *w0 = d->w + (size_t)(ky0 * g->kw + kx0) * ch + c;
+        int ny = ky1 - ky0, nx = kx1 - kx0;
+        if (lanes < 8) {
+          for (int l = 0; l < lanes; l++) {
+            float acc = d->bias[c + l];
+            for (int ky = 0; ky < ny; ky++)
+              for (int kx = 0; kx < nx; kx++)
+                acc += x0[ky * xrow + (size_t)kx * ch + l] * w0[ky * wrow + (size_t)kx * ch + l];
+            o[l] = d->relu && !(acc > 0.0f) ? 0.0f : acc;
+          }
+          continue;
+        }
         wl_v8 acc = WL_V8_LD(d->bias + c);
-        for (int ky = 0; ky < ny; ky++)
-          for (int kx = 0; kx < nx; kx++)
-            acc = WL_KB_FMA(WL_V8_LD(x0 + ky * xrow + (size_t)kx * ch + c),
-                            WL_V8_LD(w0 + ky * wrow + (size_t)kx * ch + c), acc);
-        WL_V8_ST(o + c, d->relu ? WL_V8_RELU(acc) : acc);
-      }
-      for (; c < ch; c++) {
-        float acc = d->bias[c];
-        for (int ky = 0; ky < ny; ky++)
-          for (int kx = 0; kx < nx; kx++)
-            acc += x0[ky * xrow + (size_t)kx * ch + c] * w0[ky * wrow + (size_t)kx * ch + c];
-        o[c] = d->relu && !(acc > 0.0f) ? 0.0f : acc;
+        if (fast && nx == 3) {
+#define WL_KB_TAP(ky, kx) \
+  acc = WL_KB_FMA(WL_V8_LD(x0 + (ky) * xrow + (size_t)(kx) * ch), wv##ky##kx, acc)
+          WL_KB_TAP(0, 0); WL_KB_TAP(0, 1); WL_KB_TAP(0, 2);
+          WL_KB_TAP(1, 0); WL_KB_TAP(1, 1); WL_KB_TAP(1, 2);
+          WL_KB_TAP(2, 0); WL_KB_TAP(2, 1); WL_KB_TAP(2, 2);
+#undef WL_KB_TAP
+        } else {
+          for (int ky = 0; ky < ny; ky++)
+            for (int kx = 0; kx < nx; kx++)
+              acc = WL_KB_FMA(WL_V8_LD(x0 + ky * xrow + (size_t)kx * ch),
+                              WL_V8_LD(w0 + ky * wrow + (size_t)kx * ch), acc);
+        }
+        WL_V8_ST(o, d->relu ? WL_V8_RELU(acc) : acc);
       }
     }
+  }
+}
+
+/* out = x + y (then ReLU), 8 at a time, the rest one at a time (a residual join). */
+static void WL_KB(add)(size_t n, const float *x, const float *y, float *out, bool relu)
+{
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    wl_v8 v = WL_V8_LD(x + i) + WL_V8_LD(y + i);
+    WL_V8_ST(out + i, relu ? WL_V8_RELU(v) : v);
+  }
+  for (; i < n; i++) {
+    float v = x[i] + y[i];
+    out[i] = relu && !(v > 0.0f) ? 0.0f : v;
   }
 }

@@ -17,6 +17,10 @@ Not a test: a MISS against a goal is a finding, not a failure.
   PyTorch is timed in two forms, eager (the nn.Module in inference_mode) and jit
   (torch.jit.trace + optimize_for_inference: weights frozen, Python out of the call);
   each cell is the faster and names it (--modes eager keeps to eager mode).
+  GFLOP/s  ours: each run's roofline block (FLOPs x samples/s) against the fp32 peak of
+           the cores it used, from this machine's profile measured first with
+           `BINARY profile` (--profile auto|NAME|PATH uses another). Below the tables,
+           one line per goal: PASS when every workload meets it, else MISS and which.
 
 Usage (peer.sh runs it; needs /usr/bin/python3 with Debian's python3-torch):
   /usr/bin/python3 harness/bench/peer.py BINARY [--threads N] [--json PATH]
@@ -102,6 +106,9 @@ def list_workloads(binary):
         if shape:
             current.update(input=shape.group(1), output=shape.group(3),
                            params=int(shape.group(5)), macs=int(shape.group(6)))
+        flops = re.search(r"(\d+) FLOPs", line)
+        if flops:
+            current["flops"] = int(flops.group(1))
         setting = re.match(r"^\s+--set (\w+)=(\S+)", line)
         if setting:
             current["set"][setting.group(1)] = setting.group(2)
@@ -447,14 +454,42 @@ def run_torch(info, threads, offline, modes):
 
 # ---- mlsysbench runs -----------------------------------------------------------------
 
-def run_ours(binary, name, scenario, threads, duration_ms, run_dir, target_qps=None):
-    """One `mlsysbench run`; its results.json `result` plus build, or {"error": why}.
-    Exit 0 (VALID) and 3 (INVALID: the folder says why) both leave results.json."""
+def measure_profile(binary, path):
+    """`BINARY profile`: this machine's measured fp32 peak (per core and all cores) into
+    path, for the runs' roofline blocks. Returns path, or None (the runs then use
+    --profile auto) with the reason printed."""
+    t0, cpu0 = time.monotonic(), cpu_seconds()
+    try:
+        out = run_cmd([binary, "profile", "--out", path, "--seconds", "3"], 120)
+    except subprocess.TimeoutExpired:
+        out = None
+    busy = others_busy(cpu0, time.monotonic() - t0)
+    if busy is not None and busy > BUSY_WARN:
+        print(f"bench-peer: WARNING: other processes kept {busy:.0%} of the CPUs busy "
+              "while the peak was measured: the peak is too low and the % of peak "
+              "too high; pass --profile PATH with a profile measured on a quiet machine",
+              flush=True)
+    if out is None or out.returncode != 0 or not os.path.exists(path):
+        why = "timed out" if out is None else (out.stderr.strip().splitlines() or
+                                               ["no output"])[-1]
+        print(f"bench-peer: cannot measure this machine's peak ({why}); GFLOP/s are "
+              "placed on the auto profile", flush=True)
+        return None
+    return path
+
+
+def run_ours(binary, name, scenario, threads, duration_ms, run_dir, target_qps=None,
+             profile=None):
+    """One `mlsysbench run`; its results.json `result` (with the `roofline` block as
+    result["roofline"]) plus build, or {"error": why}. Exit 0 (VALID) and 3 (INVALID:
+    the folder says why) both leave results.json."""
     shutil.rmtree(run_dir, ignore_errors=True)
     cmd = [binary, "run", "--workload", name, "--scenario", scenario, "--duration-ms",
            str(duration_ms), "--threads", str(threads), "--quiet", "--out", run_dir]
     if target_qps is not None:
         cmd += ["--target-qps", f"{target_qps:.0f}"]
+    if profile:
+        cmd += ["--profile", profile]
     try:
         out = run_cmd(cmd, duration_ms / 1000 + RUN_SLACK_S)
     except subprocess.TimeoutExpired:
@@ -470,16 +505,39 @@ def run_ours(binary, name, scenario, threads, duration_ms, run_dir, target_qps=N
     except (OSError, ValueError, KeyError) as e:
         return {"error": f"mlsysbench {scenario}: cannot read {path}: {e}"}
     res["build"], res["command"] = doc.get("build"), " ".join(cmd)
+    res["roofline"] = doc.get("roofline") or {}
     return res
 
 
-def measure_ours(binary, name, threads, duration_ms, runs_dir):
+def gflops(run):
+    """(achieved GFLOP/s, fraction of the peak of the cores used, cores used) from a
+    run's roofline block (FLOPs x completed samples/s); None where it could not say."""
+    rl = run.get("roofline") or {}
+    achieved = rl.get("achieved_flops")
+    return (achieved / 1e9 if achieved else None, rl.get("fraction_of_peak_cores_used"),
+            rl.get("cores_used"))
+
+
+def gflops_batch1(ss, flops):
+    """(GFLOP/s, fraction of one core's peak) while one sample computes: FLOPs / p50
+    latency. SingleStream's samples/s also holds the gaps between samples (issue,
+    completion, a preempted worker), so the roofline block's figure is lower."""
+    p50 = (ss.get("latency") or {}).get("p50_ns")
+    per_core = (ss.get("roofline") or {}).get("peak_flops_per_core")
+    if not p50 or not flops:
+        return None, None
+    rate = flops / (p50 / 1e9)
+    return rate / 1e9, rate / per_core if per_core else None
+
+
+def measure_ours(binary, info, threads, duration_ms, runs_dir, profile=None):
     """Batch 1 (SingleStream, 1 worker) and Offline (THREADS workers) for one workload.
     Offline's --target-qps is THREADS x the batch-1 rate x 1.2; when the run ends
     before min_duration (we were faster than that) it is rerun once at 1.2 x what it
     measured, so the figure comes from a full-length run."""
+    name = info["name"]
     ss = run_ours(binary, name, "singlestream", 1, duration_ms,
-                  os.path.join(runs_dir, f"{name}-singlestream"))
+                  os.path.join(runs_dir, f"{name}-singlestream"), profile=profile)
     if "error" in ss:
         return {"error": ss["error"]}
     p50 = (ss.get("latency") or {}).get("p50_ns")
@@ -488,18 +546,25 @@ def measure_ours(binary, name, threads, duration_ms, runs_dir):
     res = {"batch1_latency_s": p50 / 1e9, "batch1_sps": 1e9 / p50,
            "batch1_valid": ss["valid"], "build": ss.get("build"),
            "commands": [ss["command"]]}
+    res["batch1_gflops"], res["batch1_peak_fraction"] = gflops_batch1(ss, info.get("flops"))
     qps = 1.2 * threads * 1e9 / p50
     off_dir = os.path.join(runs_dir, f"{name}-offline")
-    off = run_ours(binary, name, "offline", threads, duration_ms, off_dir, qps)
+    off = run_ours(binary, name, "offline", threads, duration_ms, off_dir, qps, profile)
     if "error" not in off and not off["checks"].get("min_duration_met", True):
         qps = 1.2 * off["samples_per_s"]
-        off = run_ours(binary, name, "offline", threads, duration_ms, off_dir, qps)
+        off = run_ours(binary, name, "offline", threads, duration_ms, off_dir, qps,
+                       profile)
     if "error" in off:
         res["error"] = off["error"]
         return res
     res["commands"].append(off["command"])
     res.update(offline_sps=off["samples_per_s"], offline_valid=off["valid"],
                offline_target_qps=round(qps), offline_reasons=off.get("reasons", []))
+    res["offline_gflops"], res["offline_peak_fraction"], res["offline_cores"] = gflops(off)
+    rl = ss.get("roofline") or {}
+    res["peak_gflops_per_core"] = (rl["peak_flops_per_core"] / 1e9
+                                   if rl.get("peak_flops_per_core") else None)
+    res["profile"] = rl.get("profile")
     return res
 
 
@@ -522,7 +587,7 @@ def compare(binary, info, args, runs_dir):
         row["error"] = t1["error"]   # timing a different model would mean nothing
         row["others_busy"] = others_busy(cpu0, time.monotonic() - t0)
         return row
-    ours = measure_ours(binary, name, threads, args.duration_ms, runs_dir)
+    ours = measure_ours(binary, info, threads, args.duration_ms, runs_dir, args.profile)
     row["ours"] = ours
     row["others_busy"] = others_busy(cpu0, time.monotonic() - t0)
     errors = [r["error"] for r in (ours, t1, tn) if "error" in r]
@@ -577,6 +642,43 @@ def print_table(rows, threads):
             if ours.get(key) is False:
                 print(f"  {r['workload']}: our {scenario} run was INVALID "
                       f"({r['workload']}-{scenario}/summary.txt says why)")
+
+
+def print_gflops(rows, threads):
+    """Our achieved GFLOP/s (the workload's FLOPs x samples/s, from each run's roofline
+    block) beside the measured fp32 peak of the cores each run used."""
+    peak = next((r["ours"]["peak_gflops_per_core"] for r in rows
+                 if (r.get("ours") or {}).get("peak_gflops_per_core")), None)
+    profile = next((r["ours"]["profile"] for r in rows
+                    if (r.get("ours") or {}).get("profile")), None)
+    print(f"\nours, achieved GFLOP/s vs the fp32 peak of the cores used (profile "
+          f"{profile or 'unknown'}: {fmt(peak, '{:.1f}')} GFLOP/s per core)")
+    print("b1: FLOPs / p50 latency, against one core; Offline: FLOPs x samples/s, "
+          f"against {threads} cores")
+    cols = [("workload", 8), ("b1 GFLOP/s", 10), ("% of 1 core", 11),
+            ("Offline GFLOP/s", 15), (f"% of {threads} cores", 12)]
+    print("  ".join(f"{h:>{w}}" if i else f"{h:<{w}}" for i, (h, w) in enumerate(cols)))
+    for r in rows:
+        o = r.get("ours") or {}
+        cells = [r["workload"], fmt(o.get("batch1_gflops"), "{:.1f}"),
+                 fmt(o.get("batch1_peak_fraction"), "{:.0%}"),
+                 fmt(o.get("offline_gflops"), "{:.1f}"),
+                 fmt(o.get("offline_peak_fraction"), "{:.0%}")]
+        print("  ".join(f"{c:>{w}}" if i else f"{c:<{w}}"
+                        for i, (c, (_, w)) in enumerate(zip(cells, cols))))
+
+
+def print_goals(rows):
+    """One line per goal: how many workloads PASS and which MISS."""
+    print()
+    for key, goal, what in (("batch1", GOAL_BATCH1, "batch 1"),
+                            ("offline", GOAL_OFFLINE, "Offline")):
+        verdicts = {r["workload"]: r.get(f"{key}_goal") for r in rows}
+        passed = [w for w, v in verdicts.items() if v == "PASS"]
+        missed = [w for w, v in verdicts.items() if v != "PASS"]
+        print(f"goal {what} >= {goal:g}x PyTorch: "
+              f"{'PASS' if not missed else 'MISS'} ({len(passed)}/{len(verdicts)})"
+              + (f"; missed: {', '.join(missed)}" if missed else ""))
 
 
 def cpu_model():
@@ -644,6 +746,10 @@ def main(argv):
     ap.add_argument("--json", default="build/bench-peer.json")
     ap.add_argument("--duration-ms", type=int, default=3000)
     ap.add_argument("--workloads", help="comma-separated subset (default: all listed)")
+    ap.add_argument("--profile", default="measure",
+                    help="hardware profile our runs place their GFLOP/s against: "
+                         "measure (default: `BINARY profile`, about 4 s), auto, or a "
+                         "profile name or path")
     ap.add_argument("--modes", default="eager,jit",
                     help="PyTorch forms to time, the faster counts: eager (nn.Module in "
                          "inference_mode) and/or jit (traced, optimize_for_inference)")
@@ -684,6 +790,8 @@ def main(argv):
 
     print(f"bench-peer: {args.binary} vs PyTorch CPU on {', '.join(names)}, "
           f"{args.threads} threads (about a minute each)", flush=True)
+    if args.profile == "measure":
+        args.profile = measure_profile(binary, os.path.join(runs_dir, "profile.json"))
     rows = []
     for name in names:
         print(f"  {name} ...", flush=True)
@@ -699,10 +807,13 @@ def main(argv):
             "python3_torch_deb": debian_version("python3-torch"),
             "blas": torch_info.get("blas"), "mkldnn": torch_info.get("mkldnn"),
             "modes": args.modes, "duration_ms": args.duration_ms,
+            "profile": args.profile,
             "goals": {"batch1_ratio": GOAL_BATCH1, "offline_ratio": GOAL_OFFLINE}}
     print()
     print_header(meta)
     print_table(rows, args.threads)
+    print_gflops(rows, args.threads)
+    print_goals(rows)
     print(f"\nrun folders: {runs_dir}")
 
     os.makedirs(json_dir, exist_ok=True)

@@ -357,6 +357,12 @@ static void test_counters_energy_roofline(void **state) {
   assert_true(json_object_get_double(jget(res, "energy.joules")) > 0);
   assert_string_equal(json_object_get_string(jget(res, "roofline.profile")), "x86-64-server");
   assert_true(json_object_get_double(jget(res, "roofline.achieved_flops")) > 0);
+  /* x86-64-server: 80 GFLOP/s per core, times the SUT's workers (one per core here) */
+  uint64_t cores = (uint64_t)json_object_get_int64(jget(res, "roofline.cores_used"));
+  assert_true(cores >= 1);
+  assert_true(json_object_get_double(jget(res, "roofline.peak_flops_per_core")) == 80e9);
+  assert_true(json_object_get_double(jget(res, "roofline.peak_flops_cores_used")) == 80e9 * cores);
+  assert_true(json_object_get_double(jget(res, "roofline.fraction_of_peak_cores_used")) > 0);
   json_object_put(res);
   assert_int_equal(mlsb(out, sizeof out, 0, "run --profile nosuch"), 2);
   assert_non_null(strstr(out, "no hardware profile 'nosuch'"));

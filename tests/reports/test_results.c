@@ -126,7 +126,10 @@ static void fill_all(rpt_results *r) {
   r->energy.estimate = rpt_bool(false);
   r->energy.joules = rpt_f64(12.25);
   assert_int_equal(rpt_results_add_energy_domain(r, &(rpt_energy_domain){"package-0", 10.5}), RPT_OK);
-  r->roofline = (rpt_roofline){.present = true, .achieved_flops = rpt_f64(2.5e10), .fraction = rpt_f64(0.25)};
+  r->roofline = (rpt_roofline){.present = true, .achieved_flops = rpt_f64(2.5e10), .fraction = rpt_f64(0.25),
+                                .peak_flops_per_core = rpt_f64(1e11), .cores_used = rpt_u64(2),
+                                .peak_flops_cores_used = rpt_f64(2e11),
+                                .fraction_of_peak_cores_used = rpt_f64(0.125)};
   rpt_set_string(&r->roofline.bound, "memory");
 }
 
@@ -190,6 +193,10 @@ static void assert_same(const rpt_results *a, const rpt_results *b) {
   assert_true(b->energy.estimate.set && !b->energy.estimate.v);
   assert_true(b->roofline.fraction.v == 0.25);
   assert_string_equal(b->roofline.bound, "memory");
+  assert_true(b->roofline.cores_used.set && b->roofline.cores_used.v == 2);
+  assert_true(b->roofline.peak_flops_per_core.v == 1e11);
+  assert_true(b->roofline.peak_flops_cores_used.v == 2e11);
+  assert_true(b->roofline.fraction_of_peak_cores_used.v == 0.125);
 }
 
 /* Both documents serialize to equal JSON. */

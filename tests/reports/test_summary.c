@@ -174,7 +174,10 @@ static void test_counters_energy_roofline(void **state) {
                           .joules = rpt_f64(42.5), .joules_per_inference = rpt_f64(0.002125)};
   rpt_set_string(&r.energy.source, "estimate");
   rpt_set_string(&r.energy.method, "TDP x time");
-  r.roofline = (rpt_roofline){.present = true, .attainable_flops = rpt_f64(1e11), .fraction = rpt_f64(0.125)};
+  r.roofline = (rpt_roofline){.present = true, .attainable_flops = rpt_f64(1e11), .fraction = rpt_f64(0.125),
+                              .peak_flops_per_core = rpt_f64(1e11), .cores_used = rpt_u64(2),
+                              .peak_flops_cores_used = rpt_f64(2e11),
+                              .fraction_of_peak_cores_used = rpt_f64(0.375)};
   rpt_set_string(&r.roofline.bound, "compute");
   char *t = render(&r);
   has_value(t, "task-clock (perf)", "500000000 ns, 25000 per inference");
@@ -184,6 +187,8 @@ static void test_counters_energy_roofline(void **state) {
   has_value(t, "Joules", "42.500");
   has_value(t, "Fraction of attainable", "0.125");
   has_value(t, "Bound", "compute");
+  has_value(t, "Peak FLOP/s of the cores used", "200000000000 (2 x 100000000000 per core)");
+  has_value(t, "Fraction of peak of the cores used", "0.375");
   free(t);
   rpt_results_destroy(&r);
 }

@@ -4,8 +4,9 @@
  * tiles in both dimensions, K blocks, row strides, with and without bias and ReLU, and
  * the one-row (GEMV) path; the implicit-GEMM convolution on odd shapes, strides,
  * paddings and kernel sizes; the depthwise convolution with channel counts that are
- * not a multiple of the vector width. Every case runs on each kernel table this CPU
- * has (generic always, AVX2 + FMA where supported; the others print SKIP lines).
+ * not a multiple of the vector width; the residual add. Every case runs on each kernel
+ * table this CPU has (generic always, AVX2 + FMA where supported; the others print
+ * SKIP lines).
  *
  * Tolerance: |fast - exact| <= 1e-5 * (sum |a_i b_i| + |bias|) + 1e-6, a few ulps of
  * the magnitude the sum went through (fp32 summation, fused or not).
@@ -276,6 +277,24 @@ static void test_depthwise_shapes(void **state)
   }
 }
 
+static void test_add(void **state)
+{
+  wl_kern kt[2];
+  int nt = tables(kt);
+  enum { N = 29 }; /* three vectors and five left over */
+  float *x = rand_floats(N, 301), *y = rand_floats(N, 303), out[N];
+  for (int t = 0; t < nt; t++)
+    for (int relu = 0; relu < 2; relu++) {
+      kt[t].add(N, x, y, out, relu);
+      for (int i = 0; i < N; i++) {
+        float v = x[i] + y[i];
+        assert_true(out[i] == (relu && v < 0 ? 0.0f : v));
+      }
+    }
+  free(x);
+  free(y);
+}
+
 static void test_table_names(void **state)
 {
   wl_kern best, generic;
@@ -285,6 +304,7 @@ static void test_table_names(void **state)
   assert_non_null(best.tile);
   assert_non_null(best.row4);
   assert_non_null(best.dw);
+  assert_non_null(best.add);
 #if defined(__x86_64__)
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
@@ -300,6 +320,7 @@ int main(void)
       cmocka_unit_test(test_pack_rejects_bad_sizes),
       cmocka_unit_test(test_conv_shapes),
       cmocka_unit_test(test_depthwise_shapes),
+      cmocka_unit_test(test_add),
       cmocka_unit_test(test_table_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
