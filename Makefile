@@ -210,6 +210,7 @@ FW_OBJ     := $(foreach a,m3 m4f,$(FW_COMMON:%.c=$(FW_DIR)/obj/$(a)/%.o) \
 $(FW_DIR)/%.d: ;
 
 ifneq ($(FW_HAVE_CC),)
+$(BUILD)/tests/firmware/test_qemu: $(FW_ELFS)
 firmware: $(FW_ELFS)
 	$(Q)$(FW_SIZE) $(FW_ELFS)
 else

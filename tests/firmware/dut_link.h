@@ -61,6 +61,22 @@ static inline pid_t dl_spawn(char *const argv[], int *out_fd, int keep_stderr)
   return pid;
 }
 
+/* fork/exec argv with stdout and stderr appended to log_path; the pid or -1. */
+static inline pid_t dl_spawn_log(char *const argv[], const char *log_path)
+{
+  pid_t pid = fork();
+  if (pid == 0) {
+    int null = open("/dev/null", O_RDONLY);
+    int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(null, 0);
+    dup2(log, 1);
+    dup2(log, 2);
+    execvp(argv[0], argv);
+    _exit(127);
+  }
+  return pid;
+}
+
 /* Wait up to timeout_ms for pid to exit; returns its wait status, or -1 on timeout. */
 static inline int dl_wait(pid_t pid, long timeout_ms)
 {

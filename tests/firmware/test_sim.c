@@ -66,10 +66,7 @@ static void check_workload_f32(const char *name)
   int n = dl_reference(name, 0, in, sizeof in, ref, SUT_FW_MAX_OUT_ELEMS);
   assert_true(n > 0);
   sim_start(&s, opts);
-  size_t bytes = 0;
-#define SIM_BYTES_(m) if (strcmp(name, #m) == 0) bytes = 4 * sut_fw_model_##m.q.in_elems;
-  SUT_FW_MODELS(SIM_BYTES_)
-#undef SIM_BYTES_
+  size_t bytes = 4 * (size_t)sut_fw_model_find(name)->q.in_elems;
   assert_int_equal(dl_load(s.fd, in, bytes, SIM_TIMEOUT_MS), 0);
   assert_true(sim_cmd(&s, "infer 1 0") > 0);
   assert_int_equal(dl_results(s.ans, got, SUT_FW_MAX_OUT_ELEMS), n);

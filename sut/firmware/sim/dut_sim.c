@@ -353,16 +353,6 @@ static int sim_serve(sim *s)
 
 /* ---- set-up ------------------------------------------------------------------------- */
 
-static const sut_fw_model *sim_find_model(const char *name)
-{
-#define SIM_MODEL_(m)                      \
-  if (strcmp(name, #m) == 0)               \
-    return &sut_fw_model_##m;
-  SUT_FW_MODELS(SIM_MODEL_)
-#undef SIM_MODEL_
-  return NULL;
-}
-
 static int sim_open_pty(sim *s)
 {
   struct termios t;
@@ -394,7 +384,7 @@ int main(int argc, char **argv)
   static int32_t scratch[SUT_FW_MAX_SCRATCH_BYTES / 4 + 1];
   if (parse_args(&s.opt, argc, argv) != 0)
     return 2;
-  s.model = sim_find_model(s.opt.workload);
+  s.model = sut_fw_model_find(s.opt.workload);
   if (!s.model) {
     fprintf(stderr, "mlsb-dut-sim: --workload '%s': expected kws, ic, vww or ad\n",
             s.opt.workload);
