@@ -28,7 +28,7 @@ void mb_print_submit_help(FILE *f) {
       "\n"
       "SYNOPSIS\n"
       "    mlsysbench submit pack RUN_DIR... --team NAME [--token-file F] -o FILE.mlsb\n"
-      "    mlsysbench submit check FILE.mlsb [--token-file F]\n"
+      "    mlsysbench submit check FILE.mlsb [--token-file F] [--json]\n"
       "    mlsysbench submit send FILE.mlsb --to URL [--token-file F] [--timeout S]\n"
       "\n"
       "DESCRIPTION\n"
