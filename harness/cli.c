@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,8 @@ void mb_print_run_help(FILE *f) {
       "    --scenario S         singlestream | multistream | server | offline (default\n"
       "                         singlestream; MLPerf spellings like SingleStream work too)\n"
       "    --mode M             performance (default) | accuracy | find-peak (Server)\n"
+      "    --find-peak          the same as --mode find-peak: the highest valid Server QPS,\n"
+      "                         short probes first, then one full-length confirming run\n"
       "    --config FILE        an MLPerf config file (mlperf.conf, user.conf), applied in\n"
       "                         order; may repeat. Unknown keys and bad lines are errors\n"
       "    --model NAME         model name for config lookups (default: the workload name)\n"
@@ -91,6 +94,12 @@ void mb_print_run_help(FILE *f) {
       "    --target-qps Q       Server arrival rate / Offline expected throughput\n"
       "    --duration-ms MS     min_duration in milliseconds\n"
       "    --min-queries N      min_query_count\n"
+      "    --until-stable P     keep running past the minimums until the headline metric's\n"
+      "                         99% interval is within P of it (e.g. 1%; Server: the\n"
+      "                         arrival rate's and the latency percentile's); checked as\n"
+      "                         queries complete, reported in summary.txt; the run stops\n"
+      "                         at max_duration (600 s if unset) and is then INVALID\n"
+      "                         \"unstable\". Offline is one query: checked at the end\n"
       "    --threads N          SUT worker threads (default: one per physical core;\n"
       "                         0 = complete inline on the issuing thread)\n"
       "    --batch N            samples per worker hand-out in Offline\n"
@@ -132,6 +141,17 @@ void mb_run_opts_default(mb_run_opts *o) {
   o->scenario = LG_SINGLE_STREAM;
 }
 
+bool mb_parse_fraction(const char *s, bool percent, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end == s || errno != 0 || !isfinite(v)) return false;
+  if (*end == '%') percent = true, end++;
+  if (*end != '\0') return false;
+  *out = percent ? v / 100 : v;
+  return true;
+}
+
 /* Parse a whole number; false on junk or overflow. */
 static bool mb_parse_u64(const char *text, uint64_t *out) {
   char *end;
@@ -154,7 +174,8 @@ static int mb_add(const char **list, int *n, const char *flag, const char *value
 
 enum {
   OPT_TARGET = 256, OPT_DURATION, OPT_MINQ, OPT_MODEL, OPT_QUIET, OPT_CPUS, OPT_PIN,
-  OPT_COUNTERS, OPT_COUNTERS_REQ, OPT_ENERGY, OPT_PROFILE, OPT_DATASET
+  OPT_COUNTERS, OPT_COUNTERS_REQ, OPT_ENERGY, OPT_PROFILE, OPT_DATASET, OPT_STABLE,
+  OPT_FIND_PEAK
 };
 
 static int mb_parse_one(int c, const char *arg, mb_run_opts *o) {
@@ -188,6 +209,14 @@ static int mb_parse_one(int c, const char *arg, mb_run_opts *o) {
     case OPT_ENERGY: o->energy = arg; return MB_EXIT_OK;
     case OPT_PROFILE: o->profile = arg; return MB_EXIT_OK;
     case OPT_DATASET: o->dataset = arg; return MB_EXIT_OK;
+    case OPT_STABLE:
+      if (!mb_parse_fraction(arg, true, &o->until_stable) || o->until_stable < 0.0001 ||
+          o->until_stable > 0.5)
+        return mb_bad("--until-stable", arg, "want a percentage from 0.01% to 50%, e.g. 1%");
+      return MB_EXIT_OK;
+    case OPT_FIND_PEAK:
+      o->mode_set = true, o->mode = LG_MODE_FIND_PEAK;
+      return MB_EXIT_OK;
     case 't':
       if (!mb_parse_u64(arg, &u) || u > 4096) return mb_bad("--threads", arg, "want 0..4096");
       o->threads = (int)u, o->threads_set = true;
@@ -223,7 +252,8 @@ int mb_parse_run(int argc, char **argv, mb_run_opts *o, bool *help_shown) {
       {"quiet", 0, 0, OPT_QUIET}, {"cpus", 1, 0, OPT_CPUS}, {"pin", 1, 0, OPT_PIN},
       {"counters", 1, 0, OPT_COUNTERS}, {"counters-required", 0, 0, OPT_COUNTERS_REQ},
       {"energy", 1, 0, OPT_ENERGY}, {"profile", 1, 0, OPT_PROFILE},
-      {"dataset", 1, 0, OPT_DATASET},
+      {"dataset", 1, 0, OPT_DATASET}, {"until-stable", 1, 0, OPT_STABLE},
+      {"find-peak", 0, 0, OPT_FIND_PEAK},
       {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
   *help_shown = false;
   optind = 1;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/harness.h"
 #include "reports/compare.h"
 #include "workloads/workload.h"
 
@@ -78,19 +79,6 @@ static int mb_compare_bad(const char *flag, const char *value, const char *why) 
   fprintf(stderr, "mlsysbench compare: %s '%s': %s; see `mlsysbench compare --help`\n", flag,
           value, why);
   return MB_COMPARE_REFUSED;
-}
-
-/* A number with an optional trailing '%' (then divided by 100; `percent` also divides a
- * plain number). false when it does not parse. */
-static bool mb_parse_fraction(const char *s, bool percent, double *out) {
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (end == s || errno != 0 || !isfinite(v)) return false;
-  if (*end == '%') percent = true, end++;
-  if (*end != '\0') return false;
-  *out = percent ? v / 100 : v;
-  return true;
 }
 
 static int mb_compare_flag(int c, mb_compare_opts *o) {

@@ -50,6 +50,7 @@ typedef struct mb_run_opts {
   const char *energy;            /* --energy rapl|nvml|lpm01a:PATH|estimate|auto */
   const char *profile;           /* --profile NAME|auto */
   const char *dataset;           /* --dataset DIR|FILE.csv */
+  double until_stable;           /* --until-stable P: 0.01 = 1 %; 0 = unset */
   int argc;                      /* the command line, for results.json */
   const char *const *argv;
 } mb_run_opts;
@@ -62,6 +63,9 @@ typedef struct mb_run_outcome {
 } mb_run_outcome;
 
 void mb_run_opts_default(mb_run_opts *o);
+/* A number with an optional trailing '%' (then divided by 100; `percent` also divides a
+ * plain number). false when it does not parse. */
+bool mb_parse_fraction(const char *s, bool percent, double *out);
 /* Parse `run` flags (argv[0] is "run"). MB_EXIT_OK, or MB_EXIT_USAGE with a message
  * on stderr; *help_shown when --help printed the manual. */
 int mb_parse_run(int argc, char **argv, mb_run_opts *o, bool *help_shown);

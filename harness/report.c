@@ -3,6 +3,7 @@
  * reports/ (which knows nothing of loadgen): every setting with its source, the seeds,
  * counts, statistics, the metric, the checks, early stopping and find-peak probes.
  */
+#include <math.h>
 #include <string.h>
 
 #include "harness/harness.h"
@@ -81,6 +82,12 @@ static void mb_fill_validity(rpt_run_result *o, const lg_result *lr) {
     o->checks.latency_at_percentile_ns = rpt_u64(lr->latency_at_percentile_ns);
     o->early_stopping.min_queries = rpt_u64(lr->es_min_queries);
     if (lr->es_estimate_ns) o->early_stopping.estimate_ns = rpt_u64(lr->es_estimate_ns);
+  }
+  if (lr->stable_target > 0) {
+    o->until_stable.target = rpt_f64(lr->stable_target);
+    if (isfinite(lr->stable_rel)) o->until_stable.ci_relative = rpt_f64(lr->stable_rel);
+    o->until_stable.met = rpt_bool(lr->stable_met);
+    o->until_stable.checks = rpt_u64(lr->stable_checks);
   }
 }
 

@@ -108,6 +108,7 @@ static int mb_plan_settings(const mb_run_opts *o, mb_plan *p) {
   }
   if (o->duration_ms) s->min_duration_ms = o->duration_ms, mb_source(p, "min_duration", "--duration-ms");
   if (o->min_queries) s->min_query_count = o->min_queries, mb_source(p, "min_query_count", "--min-queries");
+  if (o->until_stable > 0) s->until_stable = o->until_stable, mb_source(p, "until_stable", "--until-stable");
   if (s->max_duration_ms && s->max_duration_ms < s->min_duration_ms) s->max_duration_ms = 0;
   if (lg_settings_validate(s, p->err, sizeof p->err)) return MB_EXIT_USAGE;
   return MB_EXIT_OK;

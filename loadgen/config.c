@@ -86,6 +86,7 @@ static const lg_key_def lg_keys[] = {
     KEY("early_stopping", ANY, LG_T_BOOL, early_stopping, 1, 0, 1, "bool", "mlsysbench: apply MLPerf's early-stopping check"),
     KEY("find_peak_probe_duration", ANY, LG_T_U64, find_peak_probe_ms, 1, 0, 3.6e6, "ms", "mlsysbench: find-peak probe length, 0 = min_duration/4"),
     KEY("find_peak_precision", ANY, LG_T_DOUBLE, find_peak_precision, 0.01, 0.01, 50, "percent", "mlsysbench: find-peak search precision"),
+    KEY("until_stable", ANY, LG_T_DOUBLE, until_stable, 0.01, 0, 50, "percent", "mlsysbench: run past the minimums until the metric's 99 % interval is within this percent, 0 = off"),
 };
 #define LG_NKEYS (sizeof lg_keys / sizeof lg_keys[0])
 

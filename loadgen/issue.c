@@ -51,12 +51,15 @@ size_t lg_expected_records(const lg_settings *s) {
 
 static bool lg_limit_reached(const lg_test *t, uint64_t now_rel) {
   const lg_settings *s = &t->s;
-  return lg_test_stopping(t) || (s->max_duration_ms && now_rel >= s->max_duration_ms * 1000000ULL) ||
+  uint64_t max_ns = lg_max_duration_ns(s);
+  return lg_test_stopping(t) || (max_ns && now_rel >= max_ns) ||
          (s->max_query_count && t->queries >= s->max_query_count);
 }
 
-static bool lg_minimums_met(const lg_test *t, uint64_t time_rel) {
-  return time_rel >= t->s.min_duration_ms * 1000000ULL && t->queries >= t->s.min_query_count;
+/* The run may end: its minimums are met and, with until_stable, its metric is. */
+static bool lg_may_end(lg_test *t, uint64_t time_rel, uint64_t queries) {
+  return time_rel >= t->s.min_duration_ms * 1000000ULL && queries >= t->s.min_query_count &&
+         lg_stable_enough(t);
 }
 
 /* SingleStream and MultiStream: one query of spq samples at a time, the next one as
@@ -71,7 +74,7 @@ static void lg_run_stream(lg_test *t, lg_selector *sel, uint32_t *idx) {
     if (first == SIZE_MAX) break;
     lg_test_issue(t, first, spq, now, 1);
     if (!lg_test_wait(t, t->count, true, 0)) break;
-    if (lg_minimums_met(t, now)) break;
+    if (lg_may_end(t, now, t->queries)) break;
     lg_test_progress(t, now);
   }
 }
@@ -119,8 +122,7 @@ static void lg_run_server(lg_test *t, lg_selector *sel) {
         break;
       }
       n++;
-      done = t->queries + n >= s->min_query_count &&
-             next >= s->min_duration_ms * 1000000ULL;
+      done = lg_may_end(t, next, t->queries + n);
       next = (uint64_t)(sched_f += -log(lg_rng_unit(&rng)) * gap_ns);
     } while (!done && s->server_coalesce_queries && next <= now);
     if (n) lg_test_issue(t, first, n, now, n);

@@ -24,6 +24,9 @@ uint64_t lg_rng_below(lg_rng *r, uint64_t n);
 /* Uniform in (0, 1]. */
 double lg_rng_unit(lg_rng *r);
 
+/* until_stable without max_duration stops here (MLPerf's usual minimum) */
+#define LG_STABLE_MAX_MS 600000ULL
+
 /* ---- record states (lg_record.state) ------------------------------------------- */
 enum {
   LG_REC_ISSUED = 0,     /* waiting for completion */
@@ -88,6 +91,13 @@ struct lg_test {
   bool capacity_hit;
   uint64_t queries;
   lg_result result;
+
+  /* until_stable: interim checks (stable.c) */
+  uint64_t stable_next;     /* queries at which the next check runs */
+  uint64_t stable_checks;
+  uint64_t *stable_buf;     /* latencies of the check, stable_cap of them */
+  size_t stable_cap;
+  lg_result *stable_scratch;
 };
 
 /* test.c */
@@ -121,6 +131,20 @@ uint64_t lg_offline_query_size(const lg_settings *s);
 
 /* results.c: statistics and validity of the run in t->rec */
 int lg_compute_result(lg_test *t);
+/* Counts, latency statistics and the headline metric with its interval of the records
+ * so far (completed ones; may run while the SUT completes others) into *r, which the
+ * caller zeroed. buf holds t->count values. */
+void lg_metric_snapshot(lg_test *t, lg_result *r, uint64_t *buf);
+/* How far the metric's 99 % interval reaches from it, relative to it (Server: the
+ * larger of the arrival rate's and the latency percentile's); INFINITY if unknown. */
+double lg_stable_rel(const lg_result *r);
+
+/* stable.c: until_stable. True when until_stable is off, or when the interval of the
+ * records so far is narrow enough; checks run at geometrically spaced query counts
+ * (every 25 % more queries), so their cost stays a fraction of the run's. */
+bool lg_stable_enough(lg_test *t);
+/* Free the check's buffers (lg_test_destroy). */
+void lg_stable_release(lg_test *t);
 
 /* peak.c */
 int lg_run_find_peak(lg_test *t);
@@ -128,6 +152,8 @@ int lg_run_find_peak(lg_test *t);
 /* settings.c */
 uint64_t lg_settings_samples_per_query(const lg_settings *s);
 uint64_t lg_performance_sample_count(const lg_settings *s, const lg_qsl_ops *q);
+/* max_duration in ns; with until_stable and no max_duration, 600 s; 0 = none. */
+uint64_t lg_max_duration_ns(const lg_settings *s);
 
 /* Format into a fixed buffer, always NUL-terminated. */
 void lg_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -130,6 +130,13 @@ typedef struct lg_settings {
   uint64_t find_peak_probe_ms;/* duration of each find-peak probe run; 0 = a quarter
                                  of min_duration_ms */
   double find_peak_precision; /* relative precision of the peak search; 0.01 */
+  double until_stable;        /* 0 = off; else keep a performance run going, past its
+                                 minimums, until the headline metric's 99 % interval
+                                 is within this fraction of it (0.01 = 1 %), checked
+                                 as queries complete (SingleStream, MultiStream,
+                                 Server; Offline is checked at the end). Without a
+                                 max_duration the run stops at 600 s; a run that
+                                 ends unstable is INVALID (reason "unstable") */
 } lg_settings;
 
 /* Fill *s with MLPerf's defaults for the scenario (mode = performance). */
@@ -337,7 +344,8 @@ typedef struct lg_latency_stats {
   X(INTERRUPTED, "interrupted", "the run was interrupted")                     \
   X(MAX_DURATION, "max_duration", "max_duration was reached before the minimums") \
   X(RESPONSES, "responses", "responses larger than response_bytes_max")      \
-  X(SUT_FAILED, "sut_failed", "the SUT reported a failure of its device")
+  X(SUT_FAILED, "sut_failed", "the SUT reported a failure of its device")      \
+  X(UNSTABLE, "unstable", "until_stable: the metric's interval stayed too wide")
 
 typedef enum {
 #define LG_REASON_ENUM_(id, name, text) LG_REASON_##id,
@@ -410,6 +418,17 @@ typedef struct lg_result {
   uint64_t es_overlatency_count;   /* Server: samples over the bound */
   uint64_t es_min_queries;         /* queries needed for the check to pass */
   uint64_t es_estimate_ns;         /* SS/MS: the early-stopping percentile estimate */
+
+  /* Server: the order-statistic 99 % interval of latency_at_percentile_ns */
+  uint64_t latency_ci_low_ns, latency_ci_high_ns;
+
+  /* until_stable (settings.until_stable > 0) */
+  double stable_target;            /* the setting: 0.01 = within 1 % */
+  double stable_rel;               /* the interval's largest distance from the metric,
+                                      relative to it, at the end (Server: the larger of
+                                      the arrival rate's and the latency's) */
+  bool stable_met;                 /* stable_rel <= stable_target */
+  uint64_t stable_checks;          /* interim checks made during the run */
 
   /* find-peak */
   double peak_qps;

@@ -104,6 +104,10 @@ static void lg_server_metric(lg_test *t, lg_result *r, const uint64_t *sorted, s
   if (!n) return;
   r->latency_at_percentile_ns = lg_percentile(sorted, n, p);
   r->latency_bound_met = r->latency_at_percentile_ns <= bound;
+  size_t lo, hi;
+  lg_quantile_ci(n, p, LG_CONFIDENCE, &lo, &hi);
+  r->latency_ci_low_ns = sorted[lo];
+  r->latency_ci_high_ns = sorted[hi];
   for (size_t i = n; i-- > 0 && sorted[i] > bound;) over++;
   r->es_overlatency_count = over;
   r->es_min_queries = lg_early_stopping_h(over, p, LG_CONFIDENCE) + over;
@@ -173,7 +177,8 @@ static void lg_check_minimums(lg_test *t, lg_result *r) {
     lg_add_reason(r, LG_REASON_MIN_SAMPLES, "%llu samples completed, %llu required",
                   (unsigned long long)r->samples_completed,
                   (unsigned long long)r->min_samples_required);
-  bool maxed = (s->max_duration_ms && r->last_issue_ns >= s->max_duration_ms * 1000000ULL) ||
+  uint64_t max_ns = lg_max_duration_ns(s);
+  bool maxed = (max_ns && r->last_issue_ns >= max_ns) ||
                (s->max_query_count && r->queries_issued >= s->max_query_count);
   if (maxed && (!r->min_duration_met || !r->min_queries_met))
     lg_add_reason(r, LG_REASON_MAX_DURATION, "max_duration %llu ms / max_query_count %llu "
@@ -218,20 +223,30 @@ static void lg_check_errors(lg_test *t, lg_result *r) {
                   (unsigned long long)r->samples_completed);
 }
 
-int lg_compute_result(lg_test *t) {
-  lg_result *r = &t->result;
+/* Largest distance of [lo, hi] from the middle value, relative to it; INFINITY when
+ * there is no interval or no positive middle. */
+static double lg_rel_width(double mid, double lo, double hi) {
+  if (!(mid > 0) || !(hi >= lo) || (lo == 0 && hi == 0)) return INFINITY;
+  double d = fabs(mid - lo) > fabs(hi - mid) ? fabs(mid - lo) : fabs(hi - mid);
+  return d / mid;
+}
+
+double lg_stable_rel(const lg_result *r) {
+  if (r->scenario != LG_SERVER)
+    return lg_rel_width(r->metric, r->metric_ci_low, r->metric_ci_high);
+  /* the metric is the target: its interval is that of the arrival rate, centred on
+   * the measured rate */
+  double mid = (r->metric_ci_low + r->metric_ci_high) / 2;
+  double a = lg_rel_width(mid, r->metric_ci_low, r->metric_ci_high);
+  double b = lg_rel_width((double)r->latency_at_percentile_ns, (double)r->latency_ci_low_ns,
+                          (double)r->latency_ci_high_ns);
+  return a > b ? a : b;
+}
+
+void lg_metric_snapshot(lg_test *t, lg_result *r, uint64_t *buf) {
   const lg_settings *s = &t->s;
-  memset(r, 0, sizeof *r);
-  r->scenario = s->scenario;
-  r->mode = s->mode;
   lg_counts(t, r);
   lg_metric_names(r, s);
-  /* a completion arriving after the freeze reads a garbage id here: it can only fail
-   * its state CAS and count as late, never change a record */
-  uint64_t *buf = (uint64_t *)(void *)t->smp;
-  for (size_t i = 0; i < t->count; i++)
-    buf[i] = t->rec[i].issued_ns - t->rec[i].scheduled_ns;
-  lg_latency_stats_compute(buf, t->count, &r->issue_delay);
   size_t n = lg_sample_latencies(t, buf);
   lg_latency_stats_compute(buf, n, &r->latency);
   if (s->scenario == LG_SERVER) lg_server_metric(t, r, buf, n);
@@ -245,9 +260,41 @@ int lg_compute_result(lg_test *t) {
     r->early_stopping_met = true;
     lg_offline_metric(t, r, buf);
   }
+}
+
+static void lg_check_stable(lg_test *t, lg_result *r) {
+  const lg_settings *s = &t->s;
+  r->stable_target = s->until_stable;
+  r->stable_checks = t->stable_checks;
+  if (!(s->until_stable > 0)) return;
+  r->stable_rel = lg_stable_rel(r);
+  r->stable_met = r->stable_rel <= s->until_stable;
+  if (!r->stable_met)
+    lg_add_reason(r, LG_REASON_UNSTABLE, "until_stable: the 99 %% interval of the %s is "
+                  "+-%.3g %% of it, the target is %.3g %% (%s)",
+                  s->scenario == LG_SERVER ? "arrival rate or latency" : "metric",
+                  r->stable_rel * 100, s->until_stable * 100,
+                  s->scenario == LG_OFFLINE ? "Offline is one query: raise min_duration"
+                                            : "the run reached its maximum duration");
+}
+
+int lg_compute_result(lg_test *t) {
+  lg_result *r = &t->result;
+  const lg_settings *s = &t->s;
+  memset(r, 0, sizeof *r);
+  r->scenario = s->scenario;
+  r->mode = s->mode;
+  /* a completion arriving after the freeze reads a garbage id here: it can only fail
+   * its state CAS and count as late, never change a record */
+  uint64_t *buf = (uint64_t *)(void *)t->smp;
+  for (size_t i = 0; i < t->count; i++)
+    buf[i] = t->rec[i].issued_ns - t->rec[i].scheduled_ns;
+  lg_latency_stats_compute(buf, t->count, &r->issue_delay);
+  lg_metric_snapshot(t, r, buf);
   if (s->mode != LG_MODE_ACCURACY) {
     lg_check_minimums(t, r);
     lg_check_latency(t, r);
+    if (s->mode == LG_MODE_PERFORMANCE) lg_check_stable(t, r);
   }
   lg_check_errors(t, r);
   r->valid = r->reason_count == 0;

@@ -94,6 +94,9 @@ int lg_settings_validate(const lg_settings *s, char *err, size_t errlen) {
   } else if (!(s->find_peak_precision >= 0.0001 && s->find_peak_precision <= 0.5)) {
     key = "find_peak_precision", why = "must be in [0.0001, 0.5]";
     v = s->find_peak_precision;
+  } else if (s->until_stable != 0 && !(s->until_stable >= 0.0001 && s->until_stable <= 0.5)) {
+    key = "until_stable", why = "must be 0 (off) or in [0.0001, 0.5]";
+    v = s->until_stable;
   } else if (s->performance_issue_same && s->performance_issue_unique) {
     key = "performance_issue_same", why = "cannot be combined with performance_issue_unique";
     v = 1;
@@ -148,6 +151,7 @@ static const lg_field lg_fields[] = {
     LG_FIELD(early_stopping, "early_stopping", LG_F_BOOL),
     LG_FIELD(find_peak_probe_ms, "find_peak_probe_duration", LG_F_U64),
     LG_FIELD(find_peak_precision, "find_peak_precision", LG_F_DOUBLE),
+    LG_FIELD(until_stable, "until_stable", LG_F_DOUBLE),
 };
 
 bool lg_settings_field(const lg_settings *s, size_t i, const char **name,
@@ -202,4 +206,9 @@ int lg_settings_set_field(lg_settings *s, const char *name, const char *value, c
   }
   lg_fmt(err, errlen, "%s: not a loadgen setting", name);
   return LG_ECONFIG;
+}
+
+uint64_t lg_max_duration_ns(const lg_settings *s) {
+  if (s->max_duration_ms) return s->max_duration_ms * 1000000ULL;
+  return s->until_stable > 0 ? LG_STABLE_MAX_MS * 1000000ULL : 0;
 }

@@ -71,6 +71,7 @@ static void lg_release(lg_test *t) {
   free(t->resp_size);
   t->rec = NULL, t->smp = NULL, t->resp = NULL, t->resp_size = NULL;
   t->cap = 0;
+  lg_stable_release(t);
 }
 
 /* Reserve room for `count` records: virtual space for many more (a fast SUT must never
@@ -112,6 +113,7 @@ void lg_test_reset_run(lg_test *t) {
   t->queries = 0;
   t->hung = false;
   t->capacity_hit = false;
+  t->stable_next = 0, t->stable_checks = 0;
   atomic_store(&t->published, 0);
   atomic_store(&t->completed, 0);
   atomic_store(&t->duplicates, 0);

@@ -169,6 +169,12 @@ static const field es_f[] = {FLD(rpt_early_stopping, overlatency_count, F_OU64),
                              FLD(rpt_early_stopping, estimate_ns, F_OU64)};
 static const table es_t = TABLE(rpt_early_stopping, es_f, -1, true);
 
+static const field stable_f[] = {FLD(rpt_until_stable, target, F_OF64),
+                                 FLD(rpt_until_stable, ci_relative, F_OF64),
+                                 FLD(rpt_until_stable, met, F_OBOOL),
+                                 FLD(rpt_until_stable, checks, F_OU64)};
+static const table stable_t = TABLE(rpt_until_stable, stable_f, -1, true);
+
 static const field peak_f[] = {FLD(rpt_find_peak, peak_qps, F_OF64),
                                SUB(rpt_find_peak, probes, F_LIST, probe_t)};
 static const table peak_t = TABLE(rpt_find_peak, peak_f, -1, true);
@@ -188,6 +194,7 @@ static const field result_f[] = {
     SUB(rpt_run_result, metric, F_OBJ, metric_t),
     SUB(rpt_run_result, checks, F_OBJ, checks_t),
     SUB(rpt_run_result, early_stopping, F_OBJ, es_t),
+    SUB(rpt_run_result, until_stable, F_OBJ, stable_t),
     SUB(rpt_run_result, find_peak, F_OBJ, peak_t)};
 static const table result_t = TABLE(rpt_run_result, result_f, -1, false);
 

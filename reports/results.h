@@ -151,6 +151,14 @@ typedef struct rpt_early_stopping {
   rpt_opt_u64 estimate_ns;        /* SingleStream/MultiStream percentile estimate */
 } rpt_early_stopping;
 
+typedef struct rpt_until_stable { /* unset unless the run asked for until_stable */
+  rpt_opt_f64 target;             /* 0.01 = the interval within 1 % of the metric */
+  rpt_opt_f64 ci_relative;        /* reached at the end: largest distance of the 99 %
+                                     interval from the metric, relative to it */
+  rpt_opt_bool met;
+  rpt_opt_u64 checks;             /* interim checks during the run */
+} rpt_until_stable;
+
 typedef struct rpt_find_peak {
   rpt_opt_f64 peak_qps;
   rpt_probelist probes;
@@ -170,6 +178,7 @@ typedef struct rpt_run_result {
   rpt_metric metric;
   rpt_checks checks;
   rpt_early_stopping early_stopping;
+  rpt_until_stable until_stable;
   rpt_find_peak find_peak;
 } rpt_run_result;
 

@@ -61,6 +61,16 @@ static void check_line(FILE *f, const char *label, rpt_opt_bool v) {
   if (v.set) fprintf(f, "  %s : %s\n", label, v.v ? "Yes" : "NO");
 }
 
+static void write_until_stable(FILE *f, const rpt_until_stable *u) {
+  if (!u->target.set) return;
+  check_line(f, "Metric stable (until_stable)", u->met);
+  fprintf(f, "  99%% interval reaches (until_stable) : ");
+  if (u->ci_relative.set) fprintf(f, "+-%.3g %%", u->ci_relative.v * 100);
+  else fprintf(f, "unknown");
+  fprintf(f, " of the metric (target %.3g %%, %" PRIu64 " checks)\n", u->target.v * 100,
+          u->checks.set ? u->checks.v : 0);
+}
+
 static void write_validity(FILE *f, const rpt_run_result *res) {
   const rpt_checks *c = &res->checks;
   if (!res->valid.set) {
@@ -73,6 +83,7 @@ static void write_validity(FILE *f, const rpt_run_result *res) {
   check_line(f, "Min samples satisfied", c->min_samples_met);
   check_line(f, "Latency bound satisfied", c->latency_bound_met);
   check_line(f, "Early stopping satisfied", c->early_stopping_met);
+  write_until_stable(f, &res->until_stable);
   if (c->percentile.set && c->latency_at_percentile_ns.set)
     fprintf(f, "  Latency at the %gth percentile (ns) : %" PRIu64 "\n", c->percentile.v * 100,
             c->latency_at_percentile_ns.v);

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -182,6 +183,29 @@ static void test_delay_latency_and_issue_delay(void **state) {
             "--target-qps 1000 --duration-ms 500 --out %s", dir);
   if (rc) fail_msg("exit %d:\n%s", rc, out);
   assert_non_null(strstr(out, "ssue delay")); /* in every Server summary */
+}
+
+/* --until-stable: the run goes on until the metric's interval is narrow enough and says
+ * so in results.json and summary.txt; a bad value is refused before anything runs. */
+static void test_until_stable(void **state) {
+  (void)state;
+  char out[65536], dir[400];
+  snprintf(dir, sizeof dir, "%s/stable", tmpdir);
+  int rc = mlsb(out, sizeof out, 0, "run --workload delay --set delay_us=50 --set "
+                "delay_dist=exponential --scenario singlestream --duration-ms 10 "
+                "--min-queries 64 --until-stable 5%% --out %s", dir);
+  if (rc) fail_msg("exit %d:\n%s", rc, out);
+  json_object *res = load_results(dir);
+  assert_true(jbool(res, "result.until_stable.met"));
+  double rel = json_object_get_double(jget(res, "result.until_stable.ci_relative"));
+  assert_true(rel > 0 && rel <= 0.05);
+  assert_true(fabs(json_object_get_double(jget(res, "result.until_stable.target")) - 0.05) < 1e-12);
+  /* exponential latencies: +-5 % at the 90th percentile takes thousands of queries */
+  assert_true(jint(res, "result.counts.queries_issued") > 1000);
+  json_object_put(res);
+  assert_non_null(strstr(out, "Metric stable (until_stable) : Yes"));
+  assert_int_equal(mlsb(out, sizeof out, 0, "run --until-stable 90%%"), 2);
+  assert_non_null(strstr(out, "--until-stable '90%'"));
 }
 
 static void test_bad_input(void **state) {
@@ -444,6 +468,7 @@ int main(void) {
       cmocka_unit_test(test_accuracy_mode),
       cmocka_unit_test(test_delay_latency_and_issue_delay),
       cmocka_unit_test(test_bad_input),
+      cmocka_unit_test(test_until_stable),
       cmocka_unit_test(test_config_sources_in_results),
       cmocka_unit_test(test_interrupt_writes_invalid_folder),
       cmocka_unit_test(test_hung_sut_ends_run),

@@ -26,6 +26,7 @@ typedef struct fake {
   uint64_t extra_ns;       /* report completion this much after now */
   uint64_t stop_after;     /* request a stop after this many samples */
   uint64_t service_ns;     /* simulate one server with this fixed service time */
+  uint64_t spread_ns;      /* add a latency uniform in [0, spread_ns) by sample id */
   uint64_t seen, busy_until;
   uint64_t loads, loaded, unloads;
   uint32_t *hits;          /* per sample index */
@@ -44,6 +45,8 @@ static void fake_issue(void *ctx, lg_test *t, const lg_sample *s, size_t n) {
     uint8_t out = (uint8_t)(s[i].index & 0xff);
     lg_response r = {s[i].id, &out, 1};
     uint64_t done = now + f->extra_ns;
+    if (f->spread_ns) /* a fixed scramble of the id: the same latencies on every run */
+      done += (s[i].id * 0x9E3779B97F4A7C15ULL >> 40) % f->spread_ns;
     if (f->service_ns) { /* M/D/1: wait for the server, then serve */
       f->busy_until = (f->busy_until > now ? f->busy_until : now) + f->service_ns;
       done = f->busy_until;
@@ -464,6 +467,67 @@ static void threaded_issue(void *ctx, lg_test *t, const lg_sample *s, size_t n) 
   pthread_mutex_unlock(&w->mu);
 }
 
+/* until_stable: the run goes on past its minimums until the interval is narrow, and
+ * ends INVALID "unstable" when max_duration comes first. */
+static void test_until_stable_single_stream(void **state) {
+  (void)state;
+  fake f = {.spread_ns = 1000000};
+  lg_settings s = quick(LG_SINGLE_STREAM, 0);
+  lg_test *t = run(&s, &f, 1024, 256);
+  assert_int_equal(lg_test_result(t)->queries_issued, 100); /* the minimum, without */
+  assert_int_equal(lg_test_result(t)->stable_target, 0);
+  lg_test_destroy(t);
+  s.until_stable = 0.02;
+  t = run(&s, &f, 1024, 256);
+  const lg_result *r = lg_test_result(t);
+  assert_true(r->valid);
+  assert_true(r->stable_met);
+  assert_true(r->stable_rel <= 0.02);
+  assert_true(r->stable_checks >= 2);
+  /* uniform latencies: the p90 interval is +-2 % after roughly 1,800 queries */
+  assert_true(r->queries_issued > 1000);
+  assert_true(r->queries_issued < 20000);
+  double rel = fmax(r->metric - r->metric_ci_low, r->metric_ci_high - r->metric) / r->metric;
+  assert_true(fabs(rel - r->stable_rel) < 1e-12);
+  lg_test_destroy(t);
+}
+
+static void test_until_stable_gives_up_at_max_duration(void **state) {
+  (void)state;
+  fake f = {.spread_ns = 1000000};
+  lg_settings s = quick(LG_SINGLE_STREAM, 0);
+  s.until_stable = 0.0001; /* needs ~10^8 queries */
+  s.max_duration_ms = 30;
+  lg_test *t = run(&s, &f, 1024, 256);
+  const lg_result *r = lg_test_result(t);
+  assert_false(r->valid);
+  assert_false(r->stable_met);
+  assert_true(r->stable_rel > 0.0001);
+  assert_true(has_reason(r, LG_REASON_UNSTABLE));
+  assert_true(r->queries_issued > 1000); /* went on past the minimum of 100 */
+  lg_test_destroy(t);
+}
+
+static void test_until_stable_server(void **state) {
+  (void)state;
+  fake f = {.spread_ns = 100000};
+  lg_settings s = quick(LG_SERVER, 0);
+  s.server_target_qps = 100000;
+  s.until_stable = 0.05;
+  lg_test *t = run(&s, &f, 1024, 256);
+  const lg_result *r = lg_test_result(t);
+  assert_true(r->stable_met);
+  /* the Poisson interval of the arrival rate alone needs (2.576 / 0.05)^2 = 2,654 */
+  assert_true(r->queries_issued >= 2654);
+  assert_true(r->latency_ci_low_ns <= r->latency_at_percentile_ns);
+  assert_true(r->latency_ci_high_ns >= r->latency_at_percentile_ns);
+  lg_test_destroy(t);
+  char err[256];
+  s.until_stable = 0.9;
+  assert_int_equal(lg_settings_validate(&s, err, sizeof err), LG_ECONFIG);
+  assert_non_null(strstr(err, "until_stable"));
+}
+
 static void test_completion_from_another_thread(void **state) {
   (void)state;
   threaded w = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
@@ -518,6 +582,9 @@ int main(void) {
       cmocka_unit_test(test_interrupt_keeps_measurements),
       cmocka_unit_test(test_accuracy_every_sample_once),
       cmocka_unit_test(test_find_peak),
+      cmocka_unit_test(test_until_stable_single_stream),
+      cmocka_unit_test(test_until_stable_gives_up_at_max_duration),
+      cmocka_unit_test(test_until_stable_server),
       cmocka_unit_test(test_completion_from_another_thread),
       cmocka_unit_test(test_init_errors),
       cmocka_unit_test(test_recompute_matches_live),
