@@ -47,8 +47,12 @@ static void fake_issue(void *ctx, lg_test *t, const lg_sample *s, size_t n) {
     uint64_t done = now + f->extra_ns;
     if (f->spread_ns) /* a fixed scramble of the id: the same latencies on every run */
       done += (s[i].id * 0x9E3779B97F4A7C15ULL >> 40) % f->spread_ns;
-    if (f->service_ns) { /* M/D/1: wait for the server, then serve */
-      f->busy_until = (f->busy_until > now ? f->busy_until : now) + f->service_ns;
+    if (f->service_ns) { /* M/D/1 in virtual time: arrival at the scheduled time (so a
+                            late issue on a busy machine does not change the queue) */
+      size_t nrec;
+      const lg_record *rec = lg_test_records(t, &nrec);
+      uint64_t arrival = now - (rec[s[i].id].issued_ns - rec[s[i].id].scheduled_ns);
+      f->busy_until = (f->busy_until > arrival ? f->busy_until : arrival) + f->service_ns;
       done = f->busy_until;
     }
     lg_complete_at(t, &r, 1, done);
