@@ -52,6 +52,7 @@
 #define SIM_MAX_FAULTS 8
 #define SIM_LINE_MAX 16384 /* longest answer line: ad's 640 results */
 #define SIM_GARBAGE "m-resu\xfe\xff\r\n"
+#define SIM_WRITE_WAIT_MS 10000 /* longest wait for the host to read an answer */
 
 typedef enum { SIM_GARBAGE_F, SIM_RESET, SIM_NO_READY, SIM_HANG, SIM_EIO, SIM_ERROR } sim_kind;
 
@@ -211,14 +212,25 @@ static int parse_args(sim_opts *o, int argc, char **argv)
 
 /* ---- the port --------------------------------------------------------------------- */
 
+/* Send n bytes to the pty. The master is non-blocking: when nobody reads for
+ * SIM_WRITE_WAIT_MS the rest is dropped (as on a real link), so the sim never hangs on a
+ * host that went away in the middle of an answer. */
 static void sim_write(sim *s, const char *p, size_t n)
 {
   while (n > 0) {
     ssize_t w = write(s->master, p, n);
     if (w < 0 && errno == EINTR)
       continue;
+    if (w < 0 && errno == EAGAIN) {
+      struct pollfd out = {s->master, POLLOUT, 0};
+      if (poll(&out, 1, SIM_WRITE_WAIT_MS) > 0)
+        continue;
+      fprintf(stderr, "mlsb-dut-sim: nobody read the pty for %d ms: %zu bytes dropped\n",
+              SIM_WRITE_WAIT_MS, n);
+      return;
+    }
     if (w <= 0)
-      return; /* nobody can read it: the output is lost, as on a real link */
+      return; /* the output is lost, as on a real link */
     p += w;
     n -= (size_t)w;
   }
@@ -364,6 +376,7 @@ static int sim_open_pty(sim *s)
   cfmakeraw(&t);
   tcsetattr(s->slave, TCSANOW, &t);
   fcntl(s->master, F_SETFD, FD_CLOEXEC);
+  fcntl(s->master, F_SETFL, fcntl(s->master, F_GETFL) | O_NONBLOCK);
   fcntl(s->slave, F_SETFD, FD_CLOEXEC);
   if (s->opt.link) {
     struct stat st;
