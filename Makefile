@@ -56,7 +56,7 @@ TEST_SRC := $(foreach d,$(TESTS),$(wildcard tests/$(d)/test_*.c))
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 BIN     := $(BUILD)/mlsysbench
 
-.PHONY: all deps run test test-run test-tsan bench bench-peer install clean tests fuzz firmware dut-sim
+.PHONY: all deps run test test-run test-tsan bench bench-peer install clean tests fuzz firmware firmware-images dut-sim
 all: $(BIN)
 
 deps:
@@ -209,12 +209,17 @@ FW_OBJ     := $(foreach a,m3 m4f,$(FW_COMMON:%.c=$(FW_DIR)/obj/$(a)/%.o) \
 # dependency files are never made from anything (make would try board-kws.d from board.c)
 $(FW_DIR)/%.d: ;
 
+# `make firmware` installs the toolchain first (deps.sh firmware), then builds
+firmware:
+	$(Q)sh harness/deps.sh firmware
+	$(Q)$(MAKE) --no-print-directory firmware-images
+
 ifneq ($(FW_HAVE_CC),)
 $(BUILD)/tests/firmware/test_qemu: $(FW_ELFS)
-firmware: $(FW_ELFS)
+firmware-images: $(FW_ELFS)
 	$(Q)$(FW_SIZE) $(FW_ELFS)
 else
-firmware:
+firmware-images:
 	@echo "make firmware: $(FW_CC) not found; install gcc-arm-none-eabi (sh harness/deps.sh firmware)" >&2
 	@false
 endif
