@@ -118,6 +118,12 @@ void mb_print_run_help(FILE *f) {
       "    --profile NAME       hardware profile for the roofline and estimates: a name\n"
       "                         from `mlsysbench list` or auto (default: auto)\n"
       "    --out DIR            the run folder to write (default mlsb-runs/DATE-W-S)\n"
+      "    --repeat N           run the test N times into a run set DIR/rep-01..rep-NN and\n"
+      "                         print each repetition's metric, median and spread;\n"
+      "                         `mlsysbench compare SET1 SET2` then judges by repetitions\n"
+      "    --ab 'FLAGS'         with --repeat: also side B = this command plus FLAGS (e.g.\n"
+      "                         --ab '--threads 1'), runs interleaved A B B A ..., sets in\n"
+      "                         DIR/A and DIR/B, and prints B's comparison against A\n"
       "    --quiet              do not print the summary\n"
       "    -h, --help           this page\n"
       "\n"
@@ -130,7 +136,8 @@ void mb_print_run_help(FILE *f) {
       "    mlsysbench run --scenario offline --mode accuracy\n"
       "    mlsysbench run --workload delay --set delay_us=500 --set delay_dist=exponential \\\n"
       "        --scenario server --target-qps 1000 --threads 1\n"
-      "    mlsysbench run --config mlperf.conf --config user.conf --model resnet50 ...\n",
+      "    mlsysbench run --config mlperf.conf --config user.conf --model resnet50 ...\n"
+      "    mlsysbench run --scenario offline --repeat 5 --ab '--set precision=int8' --out ab\n",
       f);
 }
 
@@ -175,7 +182,7 @@ static int mb_add(const char **list, int *n, const char *flag, const char *value
 enum {
   OPT_TARGET = 256, OPT_DURATION, OPT_MINQ, OPT_MODEL, OPT_QUIET, OPT_CPUS, OPT_PIN,
   OPT_COUNTERS, OPT_COUNTERS_REQ, OPT_ENERGY, OPT_PROFILE, OPT_DATASET, OPT_STABLE,
-  OPT_FIND_PEAK
+  OPT_FIND_PEAK, OPT_REPEAT, OPT_AB
 };
 
 static int mb_parse_one(int c, const char *arg, mb_run_opts *o) {
@@ -214,6 +221,11 @@ static int mb_parse_one(int c, const char *arg, mb_run_opts *o) {
           o->until_stable > 0.5)
         return mb_bad("--until-stable", arg, "want a percentage from 0.01% to 50%, e.g. 1%");
       return MB_EXIT_OK;
+    case OPT_REPEAT:
+      if (!mb_parse_u64(arg, &u) || u < 1 || u > 999) return mb_bad("--repeat", arg, "want 1..999");
+      o->repeat = (int)u;
+      return MB_EXIT_OK;
+    case OPT_AB: o->ab = arg; return MB_EXIT_OK;
     case OPT_FIND_PEAK:
       o->mode_set = true, o->mode = LG_MODE_FIND_PEAK;
       return MB_EXIT_OK;
@@ -253,7 +265,7 @@ int mb_parse_run(int argc, char **argv, mb_run_opts *o, bool *help_shown) {
       {"counters", 1, 0, OPT_COUNTERS}, {"counters-required", 0, 0, OPT_COUNTERS_REQ},
       {"energy", 1, 0, OPT_ENERGY}, {"profile", 1, 0, OPT_PROFILE},
       {"dataset", 1, 0, OPT_DATASET}, {"until-stable", 1, 0, OPT_STABLE},
-      {"find-peak", 0, 0, OPT_FIND_PEAK},
+      {"find-peak", 0, 0, OPT_FIND_PEAK}, {"repeat", 1, 0, OPT_REPEAT}, {"ab", 1, 0, OPT_AB},
       {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
   *help_shown = false;
   optind = 1;
@@ -272,6 +284,7 @@ int mb_parse_run(int argc, char **argv, mb_run_opts *o, bool *help_shown) {
     if (rc) return rc;
   }
   if (optind < argc) return mb_bad("argument", argv[optind], "unexpected; flags start with --");
+  if (o->ab && !o->repeat) return mb_bad("--ab", o->ab, "needs --repeat N (N runs of each side)");
   o->argc = argc;
   o->argv = (const char *const *)argv;
   return MB_EXIT_OK;

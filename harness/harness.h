@@ -51,6 +51,8 @@ typedef struct mb_run_opts {
   const char *profile;           /* --profile NAME|auto */
   const char *dataset;           /* --dataset DIR|FILE.csv */
   double until_stable;           /* --until-stable P: 0.01 = 1 %; 0 = unset */
+  int repeat;                    /* --repeat N: 0 = one run */
+  const char *ab;                /* --ab 'FLAGS': side B's extra flags (with --repeat) */
   int argc;                      /* the command line, for results.json */
   const char *const *argv;
 } mb_run_opts;
@@ -76,6 +78,10 @@ void mb_print_help(FILE *f);
  * exit code. */
 int mb_run(const mb_run_opts *o, mb_run_outcome *out);
 void mb_outcome_destroy(mb_run_outcome *out);
+
+/* `run --repeat N [--ab FLAGS]` (harness/repeat.c): the run set, its table and, with
+ * --ab, the comparison of B against A. Returns the exit status. */
+int mb_run_repeat(const mb_run_opts *o);
 
 /* Subcommands. */
 int mb_cmd_run(int argc, char **argv);

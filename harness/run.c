@@ -562,6 +562,7 @@ int mb_cmd_run(int argc, char **argv) {
   mb_run_opts_default(&o);
   int rc = mb_parse_run(argc, argv, &o, &help);
   if (rc || help) return rc;
+  if (o.repeat) return mb_run_repeat(&o);
   mb_run_outcome out;
   rc = mb_run(&o, &out);
   if (out.folder[0]) {

@@ -140,6 +140,7 @@ void rpt_compare_run_destroy(rpt_compare_run *run) {
   free(run->folder);
   free(run->latency_ns);
   free(run->completed_ns);
+  for (int i = 0; i < RPT_COMPARE_METRICS; i++) free(run->rep_values[i]);
   rpt_results_destroy(&run->results);
   memset(run, 0, sizeof *run);
 }
@@ -178,6 +179,18 @@ static int check_counts(const rpt_compare_run *run, char *err, size_t errlen) {
   return RPT_OK;
 }
 
+static int load_set(const char *folder, rpt_compare_run *run, char *err, size_t errlen);
+
+/* A folder without results.json but with rep-01/results.json: a run set. */
+static bool is_run_set(const char *folder) {
+  char path[4096];
+  struct stat st;
+  snprintf(path, sizeof path, "%s/results.json", folder);
+  if (stat(path, &st) == 0) return false;
+  snprintf(path, sizeof path, "%s/rep-01/results.json", folder);
+  return stat(path, &st) == 0;
+}
+
 int rpt_compare_run_load(const char *folder, rpt_compare_run *run, char *err, size_t errlen) {
   char path[4096];
   rpt_sample *rows = NULL;
@@ -187,6 +200,7 @@ int rpt_compare_run_load(const char *folder, rpt_compare_run *run, char *err, si
   if (folder == NULL) return rpt__errf(err, errlen, RPT_EINVAL, "no run folder");
   int rc = check_folder(folder, err, errlen);
   if (rc != RPT_OK) goto fail;
+  if (is_run_set(folder)) return load_set(folder, run, err, errlen);
   rc = RPT_ENOMEM;
   if ((run->folder = strdup(folder)) == NULL) goto fail_nomem;
   if ((rc = join_path(path, sizeof path, folder, "results.json", err, errlen)) != RPT_OK ||
@@ -538,6 +552,132 @@ static int metric_energy(rpt_comparison *c, const rpt_results *a, const rpt_resu
   return RPT_OK;
 }
 
+/* ---- run sets ------------------------------------------------------------------------------ */
+#define RPT_MAX_REPS 1000
+
+/* One repetition's value of metric id, NAN when it has none. */
+static double rep_value(const rpt_results *r, int id) {
+  const rpt_run_result *x = &r->result;
+  uint64_t lat[] = {x->latency.p50_ns, x->latency.p90_ns, x->latency.p99_ns};
+  switch (id) {
+    case M_THROUGHPUT: return x->samples_per_s.set ? x->samples_per_s.v : NAN;
+    case M_ENERGY: return has_energy(r) ? r->energy.joules_per_inference.v : NAN;
+    default: return x->latency.present && x->latency.count ? (double)lat[id - M_P50] : NAN;
+  }
+}
+
+/* Repetition i of a set into run: its values, its counts; the first one's results kept. */
+static int add_rep(rpt_compare_run *run, const char *path, rpt_results *r, char *err,
+                   size_t errlen) {
+  size_t i = run->n_reps;
+  if (i == 0) run->results = *r;
+  else {
+    rpt_compare_difflist d = {0};
+    int rc = rpt_compare_differences(&run->results, r, &d);
+    bool same = rc == RPT_OK && d.count == 0;
+    if (!same && rc == RPT_OK)
+      rpt__errf(err, errlen, RPT_EFORMAT, "%s: not comparable with the set's first "
+                "repetition (%s: %s vs %s): a run set repeats one test", path,
+                d.items[0].key, d.items[0].baseline, d.items[0].new_value);
+    for (size_t k = 0; k < d.count; k++)
+      free(d.items[k].key), free(d.items[k].baseline), free(d.items[k].new_value);
+    free(d.items);
+    if (!same) return rc == RPT_OK ? RPT_EFORMAT : rc;
+  }
+  for (int id = 0; id < RPT_COMPARE_METRICS; id++) {
+    if (i % 16 == 0) {
+      double *v = realloc(run->rep_values[id], (i + 16) * sizeof *v);
+      if (v == NULL) return rpt__errf(err, errlen, RPT_ENOMEM, "%s: out of memory", path);
+      run->rep_values[id] = v;
+    }
+    run->rep_values[id][i] = rep_value(r, id);
+  }
+  run->n_rows += r->result.counts.samples_issued;
+  run->n_completed += r->result.counts.samples_completed;
+  run->n_reps++;
+  if (i > 0) rpt_results_destroy(r);
+  return RPT_OK;
+}
+
+static int load_set(const char *folder, rpt_compare_run *run, char *err, size_t errlen) {
+  char path[4096];
+  int rc = RPT_ENOMEM;
+  if ((run->folder = strdup(folder)) == NULL) goto fail;
+  for (size_t i = 1; i <= RPT_MAX_REPS; i++) {
+    struct stat st;
+    snprintf(path, sizeof path, "%s/rep-%02zu/results.json", folder, i);
+    if (stat(path, &st) != 0) break;
+    rpt_results r;
+    if ((rc = rpt_results_read_json(path, &r, err, errlen)) != RPT_OK) goto fail;
+    if ((rc = add_rep(run, path, &r, err, errlen)) != RPT_OK) {
+      if (run->n_reps > 0) rpt_results_destroy(&r); /* else run->results owns it */
+      goto fail;
+    }
+  }
+  return RPT_OK;
+fail:
+  if (rc == RPT_ENOMEM) rpt__errf(err, errlen, rc, "%s: out of memory", folder);
+  rpt_compare_run_destroy(run);
+  return rc;
+}
+
+typedef struct set_ctx {       /* one metric's values over a set's repetitions */
+  const double *v;
+  size_t n;
+} set_ctx;
+
+/* The mean of n repetitions drawn with replacement. */
+static double draw_mean(const void *ctx, rng *g) {
+  const set_ctx *c = ctx;
+  double sum = 0;
+  for (size_t i = 0; i < c->n; i++) sum += c->v[rng_below(g, c->n)];
+  return sum / (double)c->n;
+}
+
+/* The finite values of metric id over r's repetitions, sorted, into buf; their count. */
+static size_t set_values(const rpt_compare_run *r, int id, double *buf) {
+  size_t k = 0;
+  for (size_t i = 0; i < r->n_reps; i++)
+    if (isfinite(r->rep_values[id][i])) buf[k++] = r->rep_values[id][i];
+  qsort(buf, k, sizeof *buf, cmp_double);
+  return k;
+}
+
+static double mean_of(const double *v, size_t n) {
+  double sum = 0;
+  for (size_t i = 0; i < n; i++) sum += v[i];
+  return sum / (double)n;
+}
+
+static int set_metrics(rpt_comparison *c, const rpt_compare_run *a, const rpt_compare_run *b,
+                       double *scratch) {
+  double *va = malloc(a->n_reps * sizeof *va), *vb = malloc(b->n_reps * sizeof *vb);
+  if (va == NULL || vb == NULL) {
+    free(va), free(vb);
+    return RPT_ENOMEM;
+  }
+  for (int id = 0; id < RPT_COMPARE_METRICS; id++) {
+    size_t na = set_values(a, id, va), nb = set_values(b, id, vb);
+    if (na < a->n_reps || nb < b->n_reps || na == 0) continue; /* e.g. no energy */
+    rpt_compare_metric *m = metric_start(c, id, mean_of(va, na), mean_of(vb, nb));
+    set_ctx ca = {va, na}, cb = {vb, nb};
+    m->has_test = rpt_compare_mwu(va, na, vb, nb, &m->test) == RPT_OK;
+    metric_ci(m, draw_mean, &ca, &cb, &c->opts, id, scratch);
+    judge(m, c->opts.threshold);
+    if (m->verdict != RPT_VERDICT_UNTESTED && m->verdict != RPT_VERDICT_SAME &&
+        !(m->has_test && m->test.p < 1 - c->opts.confidence))
+      m->verdict = RPT_VERDICT_SAME; /* the repetitions' test does not confirm it */
+  }
+  c->run_sets = true;
+  free(va), free(vb);
+  return note_add(&c->notes, "run sets of %zu and %zu repetitions: mean over repetitions, "
+                  "interval by bootstrap over repetitions, Mann-Whitney test on their values; "
+                  "a verdict needs both%s",
+                  a->n_reps, b->n_reps,
+                  a->n_reps < 5 || b->n_reps < 5
+                      ? " (fewer than 5 per side cannot reach a 99 % verdict)" : "");
+}
+
 static void overall_verdict(rpt_comparison *c) {
   c->verdict = RPT_OVERALL_SAME;
   for (size_t i = 0; i < c->n_metrics; i++) {
@@ -549,6 +689,7 @@ static void overall_verdict(rpt_comparison *c) {
 
 static int compute_metrics(rpt_comparison *c, const rpt_compare_run *a,
                            const rpt_compare_run *b, double *scratch) {
+  if (a->n_reps > 0) return set_metrics(c, a, b, scratch);
   rpt_mwu test;
   int rc = metric_throughput(c, a, b, scratch);
   if (rc != RPT_OK) return rc;
@@ -564,6 +705,11 @@ static int check_args(const rpt_compare_run *a, const rpt_compare_run *b,
   if (!(o->confidence > 0 && o->confidence < 1) || o->resamples < 10 || !(o->threshold >= 0))
     return rpt__errf(err, errlen, RPT_EINVAL,
                      "confidence must be in (0, 1), resamples at least 10, threshold >= 0");
+  if ((a->n_reps > 0) != (b->n_reps > 0))
+    return rpt__errf(err, errlen, RPT_EINVAL, "the %s is a run set (%zu repetitions) and "
+                     "the %s one run: compare a set with a set (run --repeat) or two runs",
+                     a->n_reps ? "baseline" : "new", a->n_reps ? a->n_reps : b->n_reps,
+                     a->n_reps ? "new" : "baseline");
   if (a->n_completed == 0 || b->n_completed == 0)
     return rpt__errf(err, errlen, RPT_EINVAL, "%s run has no completed samples",
                      a->n_completed == 0 ? "the baseline" : "the new");
@@ -681,10 +827,12 @@ static void print_metric(FILE *f, const rpt_compare_metric *m) {
 static void print_run(FILE *f, const char *which, const rpt_compare_run *r) {
   const rpt_results *x = &r->results;
   const char *validity = !x->result.valid.set ? "-" : x->result.valid.v ? "VALID" : "INVALID";
-  fprintf(f, "%-8s %s: %s %s %s, %zu samples (%zu completed), %s, build %s\n", which,
-          r->folder ? r->folder : "(in memory)", x->workload.name ? x->workload.name : "?",
+  char reps[48] = "";
+  if (r->n_reps) snprintf(reps, sizeof reps, " (set of %zu repetitions)", r->n_reps);
+  fprintf(f, "%-8s %s%s: %s %s %s, %zu samples (%zu completed), %s%s, build %s\n", which,
+          r->folder ? r->folder : "(in memory)", reps, x->workload.name ? x->workload.name : "?",
           x->result.scenario ? x->result.scenario : "?", x->result.mode ? x->result.mode : "?",
-          r->n_rows, r->n_completed, validity,
+          r->n_rows, r->n_completed, r->n_reps ? "first repetition " : "", validity,
           x->build.git_describe ? x->build.git_describe : "unknown");
 }
 
@@ -705,7 +853,7 @@ static void print_table(FILE *f, const rpt_comparison *c) {
   for (size_t i = 0; i < c->n_metrics; i++) print_metric(f, &c->metrics[i]);
   for (size_t i = 0; i < c->n_metrics; i++) {
     const rpt_compare_metric *m = &c->metrics[i];
-    if (strcmp(m->key, metric_desc[M_P50].key) == 0 && m->has_test)
+    if (strcmp(m->key, metric_desc[M_P50].key) == 0 && m->has_test && !c->run_sets)
       fprintf(f, "\nMann-Whitney U on per-sample latency: U = %.1f, z = %.3f, p = %.3g\n",
               m->test.u, m->test.z, m->test.p);
   }
@@ -771,7 +919,8 @@ static json_object *run_json(const rpt_compare_run *r) {
             jadd(o, "valid", x->result.valid.set ? json_object_new_boolean(x->result.valid.v) : NULL, true) &&
             jadd(o, "git_describe", jstr(x->build.git_describe), true) &&
             jadd(o, "samples", json_object_new_int64((int64_t)r->n_rows), false) &&
-            jadd(o, "samples_completed", json_object_new_int64((int64_t)r->n_completed), false);
+            jadd(o, "samples_completed", json_object_new_int64((int64_t)r->n_completed), false) &&
+            jadd(o, "repetitions", json_object_new_int64((int64_t)r->n_reps), false);
   if (!ok) json_object_put(o);
   return ok ? o : NULL;
 }

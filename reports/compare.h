@@ -29,6 +29,15 @@
  *    windows' rates. This is conservative for very regular runs (Offline batches).
  *  - Energy per inference: one number per run and no samples, so only the change is
  *    reported, without CI or test ("not tested").
+ * Run sets (folders of repetitions, `run --repeat N`): each repetition gives one value
+ * per metric (results.json's samples_per_s, latency p50/p90/p99, energy per
+ * inference); the change is that of the mean over the repetitions, its interval a
+ * bootstrap over repetitions (each side's repetitions resampled with replacement), and
+ * the Mann-Whitney test compares the repetitions' values. So the run-to-run variance of
+ * the machine is in the interval, not only the sampling noise within a run. A bootstrap
+ * over a handful of repetitions is optimistic, so a set's verdict also needs the test's
+ * p below 1 - confidence (impossible with fewer than 5 repetitions a side). Both sides
+ * must be sets; every repetition of a set must be comparable with its first.
  * Each metric's bootstrap runs opts.resamples resample pairs (baseline and new drawn
  * independently) from its own stream of a xoshiro256** generator seeded from opts.seed
  * and the metric, so results are reproducible for a seed. The intervals describe the
@@ -101,9 +110,17 @@ typedef struct rpt_compare_run {
   size_t n_completed;       /* rows with a completion */
   double *latency_ns;       /* n_completed latencies, sorted ascending */
   double *completed_ns;     /* n_completed completion times, in file order */
+  /* A run set (a folder of repetitions rep-01, rep-02, ... as `run --repeat` writes):
+   * n_reps > 0, results is the first repetition's, the sample arrays are empty
+   * (n_rows and n_completed sum the repetitions), and rep_values[metric][i] is
+   * repetition i's value of each metric (NAN when a repetition lacks it). */
+  size_t n_reps;
+  double *rep_values[RPT_COMPARE_METRICS];
 } rpt_compare_run;
 
 /*
+ * Load a run folder, or a run set (a folder without results.json holding rep-01,
+ * rep-02, ... run folders; only their results.json are read), into *run.
  * Load folder/results.json and folder/samples.csv into *run (initialized here; old
  * contents are not freed) and check that they belong together (row and completion
  * counts match result.counts) and that some sample completed. RPT_OK; on failure *run
@@ -185,6 +202,7 @@ typedef struct rpt_comparison {
   rpt_compare_metric metrics[RPT_COMPARE_METRICS];
   size_t n_metrics;         /* 0 when not comparable and not forced */
   rpt_strlist notes;        /* invalid runs, lost samples, missing energy, ... */
+  bool run_sets;            /* compared repetition by repetition (run sets) */
   rpt_overall verdict;
 } rpt_comparison;
 

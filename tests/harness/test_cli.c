@@ -208,6 +208,38 @@ static void test_until_stable(void **state) {
   assert_non_null(strstr(out, "--until-stable '90%'"));
 }
 
+/* --repeat writes a run set; --ab runs two sets interleaved and judges B against A by
+ * repetitions; compare refuses a set against a single run. */
+static void test_repeat_and_ab(void **state) {
+  (void)state;
+  char out[65536], dir[400], path[600];
+  const char *quick = "--workload delay --scenario singlestream --duration-ms 100 --min-queries 64";
+  snprintf(dir, sizeof dir, "%s/rep", tmpdir);
+  int rc = mlsb(out, sizeof out, 0, "run %s --set delay_us=100 --repeat 2 --out %s", quick, dir);
+  if (rc) fail_msg("exit %d:\n%s", rc, out);
+  assert_true(exists(dir, "rep-01/results.json") && exists(dir, "rep-02/samples.csv"));
+  assert_false(exists(dir, "rep-03/results.json"));
+  assert_non_null(strstr(out, "rep  2: VALID"));
+  assert_non_null(strstr(out, "median"));
+  snprintf(dir, sizeof dir, "%s/ab", tmpdir);
+  rc = mlsb(out, sizeof out, 0, "run %s --set delay_us=200 --repeat 5 --ab '--set delay_us=2000' "
+            "--out %s", quick, dir);
+  if (rc) fail_msg("exit %d:\n%s", rc, out);
+  assert_true(exists(dir, "A/rep-05/results.json") && exists(dir, "B/rep-05/results.json"));
+  /* interleaved: A B, then B A */
+  char *a1 = strstr(out, "A rep  1"), *b1 = strstr(out, "B rep  1"), *a2 = strstr(out, "A rep  2"),
+       *b2 = strstr(out, "B rep  2");
+  assert_true(a1 && b1 && a2 && b2 && a1 < b1 && b2 < a2);
+  /* ten times the service time, five repetitions a side: a regression by repetitions */
+  assert_non_null(strstr(out, "(set of 5 repetitions)"));
+  assert_non_null(strstr(out, "verdict: regression"));
+  snprintf(path, sizeof path, "%s/A/rep-01", dir);
+  assert_int_equal(mlsb(out, sizeof out, 0, "compare %s/A %s", dir, path), 2);
+  assert_non_null(strstr(out, "compare a set with a set"));
+  assert_int_equal(mlsb(out, sizeof out, 0, "run --ab '--threads 1'"), 2);
+  assert_non_null(strstr(out, "needs --repeat"));
+}
+
 static void test_bad_input(void **state) {
   (void)state;
   char out[65536], conf[400], dir[400];
@@ -469,6 +501,7 @@ int main(void) {
       cmocka_unit_test(test_delay_latency_and_issue_delay),
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_until_stable),
+      cmocka_unit_test(test_repeat_and_ab),
       cmocka_unit_test(test_config_sources_in_results),
       cmocka_unit_test(test_interrupt_writes_invalid_folder),
       cmocka_unit_test(test_hung_sut_ends_run),
