@@ -13,14 +13,19 @@
 #   make firmware   the Cortex-M images (QEMU mps2-an385/an386) under build/firmware/
 #   make dut-sim    build/mlsb-dut-sim, the simulated serial DUT (sut/firmware/sim/)
 #
-# Knobs: CC, OPT, SANITIZE, V=1 (show commands), PREFIX, TESTS (test folders to run).
+# Knobs: CC, OPT, SANITIZE, V=1 (show commands), PREFIX, TESTS (test folders to run),
+#        NVCC (the CUDA compiler; found on PATH or in /usr/local/cuda; NVCC=/nonexistent
+#        builds without CUDA), CUDA_ARCHS (fat binary targets).
 
 CC       ?= cc
 OPT      ?= -O2
 SANITIZE ?=
 V        ?= 0
 PREFIX   ?= /usr/local
-TESTS    ?= loadgen workloads sut serial reports hardware_profiles harness firmware leaderboard e2e
+TESTS    ?= loadgen workloads sut serial reports hardware_profiles harness firmware leaderboard cuda e2e
+NVCC     ?= $(shell command -v nvcc 2>/dev/null || { [ -x /usr/local/cuda/bin/nvcc ] && echo /usr/local/cuda/bin/nvcc; })
+CUDA_ARCHS ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_89,code=sm_89 \
+              -gencode arch=compute_90,code=[sm_90,compute_90]
 
 comma := ,
 ifeq ($(SANITIZE),)
@@ -44,14 +49,34 @@ CFLAGS  = -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wshadow -Wno-unused-pa
           -pthread -MMD -MP -I. $(SANFLAGS) $(shell pkg-config --cflags $(PKGS)) \
           -DMB_VERSION='"$(VERSION)"' -DMB_PROFILE_DIRS='"$(CURDIR)/hardware_profiles:$(PREFIX)/share/mlsysbench/hardware_profiles"' \
           $(EXTRA_CFLAGS)
-LDLIBS  = $(shell pkg-config --libs $(PKGS)) -lsde -lcsv -ldl -lm -pthread
+LDLIBS  = $(shell pkg-config --libs $(PKGS)) -lsde -lcsv $(CUDA_LIBS) -ldl -lm -pthread
 LDFLAGS = $(SANFLAGS)
+
+# CUDA: sut/cuda/ when an nvcc of CUDA 12 or 13 is found, else sut/cuda/unavailable.c
+# (the "cuda" SUT then says why). cudart is linked statically, cuBLAS with an rpath.
+CUDA_MAJOR := $(if $(NVCC),$(shell "$(NVCC)" --version 2>/dev/null | sed -n 's/.*release \([0-9]*\)\..*/\1/p'))
+ifneq ($(filter 12 13,$(CUDA_MAJOR)),)
+CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+CUDA_SRC  := $(filter-out sut/cuda/unavailable.c,$(wildcard sut/cuda/*.c))
+CU_OBJ    := $(patsubst %.cu,$(BUILD)/obj/%.cu.o,$(wildcard sut/cuda/*.cu))
+CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart_static -lrt -lstdc++
+NVCCFLAGS  = -std=c++17 -O2 -g -I. $(CUDA_ARCHS) -Xcompiler -Wall,-Wextra -MMD -MP
+$(BUILD)/obj/sut/cuda/%.o: EXTRA_CFLAGS += -I$(CUDA_HOME)/include
+else
+CUDA_SRC  := sut/cuda/unavailable.c sut/cuda/precision.c
+CU_OBJ    :=
+CUDA_LIBS :=
+ifneq ($(CUDA_MAJOR),)
+$(BUILD)/obj/sut/cuda/unavailable.o: EXTRA_CFLAGS += -DSUT_CUDA_UNAVAILABLE_WHY='"nvcc $(CUDA_MAJOR) was found at build time; CUDA 12 or 13 is needed"'
+endif
+endif
 
 LG_SRC  := $(wildcard loadgen/*.c)
 LIB_SRC := $(wildcard workloads/*.c) $(wildcard sut/*.c) $(wildcard sut/cpu/*.c) $(wildcard sut/serial/*.c) \
            $(wildcard reports/*.c) $(wildcard hardware_profiles/*.c) $(filter-out harness/main.c,$(wildcard harness/*.c))
+LIB_SRC += $(CUDA_SRC)
 LG_OBJ  := $(LG_SRC:%.c=$(BUILD)/obj/%.o)
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(CU_OBJ)
 TEST_SRC := $(foreach d,$(TESTS),$(wildcard tests/$(d)/test_*.c))
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 BIN     := $(BUILD)/mlsysbench
@@ -73,7 +98,7 @@ test: deps
 tests: $(BIN) $(TEST_BIN)
 
 test-run: $(BIN) $(TEST_BIN)
-	$(Q)MLSB=$(BIN) BUILD=$(BUILD) sh tests/run.sh $(TESTS)
+	$(Q)MLSB=$(BIN) BUILD=$(BUILD) SANITIZE=$(SANITIZE) sh tests/run.sh $(TESTS)
 
 test-tsan: deps
 	$(Q)$(MAKE) --no-print-directory test-run SANITIZE=thread TESTS="loadgen sut"
@@ -131,6 +156,11 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libmlsb.a $(BUILD)/libloadgen.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libmlsb.a $(BUILD)/libloadgen.a $(LDFLAGS) $(LDLIBS) -lcmocka
+
+$(BUILD)/obj/%.cu.o: %.cu
+	@mkdir -p $(dir $@)
+	@echo "  NVCC    $<"
+	$(Q)"$(NVCC)" $(NVCCFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

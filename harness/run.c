@@ -455,6 +455,40 @@ static void mb_fill_device(mb_run_state *st, rpt_results *r, const sut_device_in
             "one retry; the last: %s\n", (unsigned long long)d->recoveries, d->last_fault);
 }
 
+/* sut.accelerator from an accelerator SUT's description (cuda); left unset otherwise. */
+static void mb_describe_accel(rpt_accelerator *ra, const sut_accel *a) {
+  if (!a->present) return;
+  ra->present = true;
+  rpt_set_string(&ra->api, a->api);
+  rpt_set_string(&ra->name, a->name);
+  rpt_set_string(&ra->pci_bus_id, a->pci_bus_id[0] ? a->pci_bus_id : NULL);
+  rpt_set_string(&ra->compute_capability, a->compute_capability);
+  ra->sm_count = rpt_u64((uint64_t)a->sm_count);
+  ra->memory_bytes = rpt_u64(a->memory_bytes);
+  if (a->sm_clock_mhz > 0) ra->sm_clock_mhz = rpt_u64((uint64_t)a->sm_clock_mhz);
+  if (a->memory_clock_mhz > 0) ra->memory_clock_mhz = rpt_u64((uint64_t)a->memory_clock_mhz);
+  rpt_set_string(&ra->driver_version, a->driver_version);
+  rpt_set_string(&ra->runtime_version, a->runtime_version);
+  rpt_set_string(&ra->precision, a->precision);
+  ra->streams = rpt_u64((uint64_t)a->streams);
+  ra->max_batch = rpt_u64((uint64_t)a->max_batch);
+  ra->max_delay_us = rpt_u64(a->max_delay_us);
+  ra->batches = rpt_u64(a->batches);
+  ra->samples = rpt_u64(a->samples);
+  ra->samples_failed = rpt_u64(a->samples_failed);
+  rpt_set_string(&ra->last_error, a->last_error[0] ? a->last_error : NULL);
+  if (!a->batches) return;
+  ra->samples_per_batch_mean = rpt_f64((double)a->samples / (double)a->batches);
+  ra->host_batch_ns_mean = rpt_f64(a->host_batch_ns_mean);
+  ra->device_batch_ns_mean = rpt_f64(a->device_batch_ns_mean);
+  ra->overhead_ns_mean = rpt_f64(a->host_batch_ns_mean - a->device_batch_ns_mean);
+  ra->device_batch_ns_min = rpt_u64(a->device_batch_ns_min);
+  ra->device_batch_ns_max = rpt_u64(a->device_batch_ns_max);
+  ra->copy_in_ns_mean = rpt_f64(a->copy_in_ns_mean);
+  ra->compute_ns_mean = rpt_f64(a->compute_ns_mean);
+  ra->copy_out_ns_mean = rpt_f64(a->copy_out_ns_mean);
+}
+
 static void mb_describe_parts(mb_run_state *st, rpt_results *r) {
   const wl_info *w = wl_model_info(st->wl);
   char buf[128];
@@ -485,6 +519,7 @@ static void mb_describe_parts(mb_run_state *st, rpt_results *r) {
     for (int i = 0; i < si->threads && i < SUT_MAX_WORKERS; i++)
       rpt_results_add_worker_cpus(r, si->worker_cpus[i]);
     mb_fill_device(st, r, &si->device_timing);
+    mb_describe_accel(&r->sut.accelerator, &si->accel);
     free(si);
   }
   mb_host_describe(&r->host);

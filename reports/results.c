@@ -95,12 +95,43 @@ static const field workload_f[] = {
     FLD(rpt_workload, weight_seed, F_OU64)};
 static const table workload_t = TABLE(rpt_workload, workload_f, -1, false);
 
+static const field accel_f[] = {
+    FLD(rpt_accelerator, api, F_STR),
+    FLD(rpt_accelerator, name, F_STR),
+    FLD(rpt_accelerator, pci_bus_id, F_STR),
+    FLD(rpt_accelerator, compute_capability, F_STR),
+    FLD(rpt_accelerator, sm_count, F_OU64),
+    FLD(rpt_accelerator, memory_bytes, F_OU64),
+    FLD(rpt_accelerator, sm_clock_mhz, F_OU64),
+    FLD(rpt_accelerator, memory_clock_mhz, F_OU64),
+    FLD(rpt_accelerator, driver_version, F_STR),
+    FLD(rpt_accelerator, runtime_version, F_STR),
+    FLD(rpt_accelerator, precision, F_STR),
+    FLD(rpt_accelerator, streams, F_OU64),
+    FLD(rpt_accelerator, max_batch, F_OU64),
+    FLD(rpt_accelerator, max_delay_us, F_OU64),
+    FLD(rpt_accelerator, batches, F_OU64),
+    FLD(rpt_accelerator, samples, F_OU64),
+    FLD(rpt_accelerator, samples_failed, F_OU64),
+    FLD(rpt_accelerator, samples_per_batch_mean, F_OF64),
+    FLD(rpt_accelerator, host_batch_ns_mean, F_OF64),
+    FLD(rpt_accelerator, device_batch_ns_mean, F_OF64),
+    FLD(rpt_accelerator, overhead_ns_mean, F_OF64),
+    FLD(rpt_accelerator, device_batch_ns_min, F_OU64),
+    FLD(rpt_accelerator, device_batch_ns_max, F_OU64),
+    FLD(rpt_accelerator, copy_in_ns_mean, F_OF64),
+    FLD(rpt_accelerator, compute_ns_mean, F_OF64),
+    FLD(rpt_accelerator, copy_out_ns_mean, F_OF64),
+    FLD(rpt_accelerator, last_error, F_STR)};
+static const table accel_t =
+    TABLE(rpt_accelerator, accel_f, (long)offsetof(rpt_accelerator, present), false);
+
 static const field sut_f[] = {
     FLD(rpt_sut, name, F_STR),     FLD(rpt_sut, device, F_STR),
     FLD(rpt_sut, threads, F_OU64), FLD(rpt_sut, batch, F_OU64),
     {"inline", F_OBOOL, offsetof(rpt_sut, inline_completion), NULL},
     FLD(rpt_sut, pinning, F_STR),  FLD(rpt_sut, worker_cpus, F_STRLIST),
-    FLD(rpt_sut, loadgen_cpus, F_STR)};
+    FLD(rpt_sut, loadgen_cpus, F_STR), SUB(rpt_sut, accelerator, F_OBJ, accel_t)};
 static const table sut_t = TABLE(rpt_sut, sut_f, -1, false);
 
 static const field topology_f[] = {

@@ -85,6 +85,30 @@ typedef struct rpt_workload {
   rpt_opt_u64 weight_seed;
 } rpt_workload;
 
+/* An accelerator SUT's device and batch timings (sut.accelerator; null for the
+ * others). Means are per batch over every batch the SUT ran (warm-up included);
+ * device times come from events on the device's own clock, host time from taking a
+ * batch off the queue to its outputs in host memory, so their difference is the
+ * launch and synchronisation overhead. */
+typedef struct rpt_accelerator {
+  bool present;
+  char *api;                  /* "CUDA" */
+  char *name;                 /* "NVIDIA H100 80GB HBM3" */
+  char *pci_bus_id;           /* "0000:65:00.0" */
+  char *compute_capability;   /* "9.0" */
+  rpt_opt_u64 sm_count, memory_bytes, sm_clock_mhz, memory_clock_mhz;
+  char *driver_version;       /* CUDA version the driver supports, "13.0" */
+  char *runtime_version;      /* CUDA runtime built in, "13.0" */
+  char *precision;            /* "fp32", "tf32", "fp16", "bf16" */
+  rpt_opt_u64 streams, max_batch, max_delay_us;
+  rpt_opt_u64 batches, samples, samples_failed;
+  rpt_opt_f64 samples_per_batch_mean;
+  rpt_opt_f64 host_batch_ns_mean, device_batch_ns_mean, overhead_ns_mean;
+  rpt_opt_u64 device_batch_ns_min, device_batch_ns_max;
+  rpt_opt_f64 copy_in_ns_mean, compute_ns_mean, copy_out_ns_mean;
+  char *last_error;           /* the last device error, NULL when none */
+} rpt_accelerator;
+
 typedef struct rpt_sut {
   char *name;              /* "cpu" */
   char *device;            /* "cpu", "cuda:0", "/dev/ttyACM0" */
@@ -93,6 +117,7 @@ typedef struct rpt_sut {
   char *pinning;           /* pinning policy, e.g. "cores", "none" */
   rpt_strlist worker_cpus; /* per worker: its cpuset as a list, e.g. "0" or "0,16" */
   char *loadgen_cpus;      /* where the loadgen's own thread ran, or why not pinned */
+  rpt_accelerator accelerator;
 } rpt_sut;
 
 typedef struct rpt_topology {  /* hwloc summary */

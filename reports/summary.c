@@ -358,6 +358,38 @@ static void write_workload(FILE *f, const rpt_workload *w) {
   aligned_u64(f, "Weight seed", w->weight_seed);
 }
 
+static void write_accelerator(FILE *f, const rpt_accelerator *a) {
+  char b[4][32];
+  if (!a->present) return;
+  aligned(f, "Accelerator", "%s %s (compute capability %s)", or_unknown(a->api),
+          or_unknown(a->name), or_unknown(a->compute_capability));
+  aligned_u64(f, "Accelerator SMs", a->sm_count);
+  aligned_u64(f, "Accelerator memory (bytes)", a->memory_bytes);
+  aligned_u64(f, "Accelerator SM clock (MHz)", a->sm_clock_mhz);
+  aligned_u64(f, "Accelerator memory clock (MHz)", a->memory_clock_mhz);
+  aligned(f, "Driver / runtime", "%s / %s", or_unknown(a->driver_version),
+          or_unknown(a->runtime_version));
+  if (a->precision) aligned(f, "Precision", "%s", a->precision);
+  aligned_u64(f, "Streams", a->streams);
+  aligned_u64(f, "Max batch", a->max_batch);
+  aligned_u64(f, "Max queueing delay (us)", a->max_delay_us);
+  aligned_u64(f, "Batches run", a->batches);
+  aligned_f64(f, "Samples per batch (mean)", a->samples_per_batch_mean);
+  if (a->device_batch_ns_mean.set && a->host_batch_ns_mean.set)
+    aligned(f, "Batch time host / device (ns)", "%s / %s (overhead %s)",
+            rpt__num(b[0], sizeof b[0], a->host_batch_ns_mean.v),
+            rpt__num(b[1], sizeof b[1], a->device_batch_ns_mean.v),
+            rpt__num(b[2], sizeof b[2], a->overhead_ns_mean.set ? a->overhead_ns_mean.v : 0));
+  if (a->compute_ns_mean.set)
+    aligned(f, "Device copy in / compute / out (ns)", "%s / %s / %s",
+            rpt__num(b[0], sizeof b[0], a->copy_in_ns_mean.v),
+            rpt__num(b[1], sizeof b[1], a->compute_ns_mean.v),
+            rpt__num(b[3], sizeof b[3], a->copy_out_ns_mean.v));
+  if (a->samples_failed.set && a->samples_failed.v)
+    aligned(f, "Samples the device failed", "%" PRIu64, a->samples_failed.v);
+  if (a->last_error) aligned(f, "Last device error", "%s", a->last_error);
+}
+
 static void write_sut(FILE *f, const rpt_sut *s) {
   aligned(f, "SUT", "%s on %s", or_unknown(s->name), or_unknown(s->device));
   aligned_u64(f, "SUT threads", s->threads);
@@ -367,6 +399,7 @@ static void write_sut(FILE *f, const rpt_sut *s) {
   if (s->pinning) aligned(f, "Pinning", "%s", s->pinning);
   write_strlist(f, "Worker cpus", &s->worker_cpus, false);
   if (s->loadgen_cpus) aligned(f, "Loadgen thread cpus", "%s", s->loadgen_cpus);
+  write_accelerator(f, &s->accelerator);
 }
 
 static void write_host(FILE *f, const rpt_host *h) {

@@ -18,6 +18,7 @@
 
 #include "sut/cpu/cpu.h"
 #include "sut/serial/serial.h"
+#include "sut/cuda/cuda.h"
 
 /* Every adapter compiled in. cuda (sut/cuda) and serial (sut/serial) go here, each
  * as a real backend or as a small "unavailable" one whose open returns SUT_ENOTSUP
@@ -25,6 +26,7 @@
 static const sut_backend *const backends[] = {
     &sut_cpu_backend,
     &sut_serial_backend,
+    &sut_cuda_backend,
 };
 
 #define BACKEND_COUNT (sizeof backends / sizeof backends[0])
@@ -115,7 +117,7 @@ int sut_open(sut **out, const sut_options *o, const wl_model *m, char *err,
   }
   s->backend = backend;
   s->model = m;
-  s->samples = o->samples;
+  s->samples = opts.samples;
   int rc = backend->open(&s->self, &opts, m, err, errlen);
   if (rc != SUT_OK) {
     free(s);

@@ -1,7 +1,7 @@
 /*
  * sut/sut.h - one interface for every system under test (prefix sut_).
  *
- * An adapter (cpu now; cuda and serial later) sits behind a table of function pointers
+ * An adapter (cpu, cuda; serial later) sits behind a table of function pointers
  * (sut_backend). The sut object wraps it and enforces the phases:
  *
  *     sut_open -> [sut_load -> sut_issue... / sut_flush -> sut_unload]* -> sut_close
@@ -93,7 +93,8 @@ typedef struct sut_options {
                                  outlive the sut */
   const lg_settings *settings; /* the run's loadgen settings (scenario, mode), for an
                                   adapter whose protocol depends on them (serial:
-                                  Offline windows, accuracy); NULL = unknown. Read
+                                  Offline windows, accuracy; cuda: batch size and
+                                  queueing delay defaults); NULL = unknown. Read
                                   during sut_open only */
 } sut_options;
 
@@ -127,6 +128,39 @@ typedef struct sut_device_info {
   char failure[1024];            /* the fault that ended the run; "" none */
 } sut_device_info;
 
+/* What an accelerator adapter (cuda) runs on and how long its batches took; the
+ * other adapters leave it zeroed (present false). Timings cover every batch since
+ * open, warm-up included: host time is from taking the batch off the queue to its
+ * outputs in host memory; device time is between CUDA events recorded on the
+ * batch's stream around its copies and kernels, so host minus device is the launch,
+ * synchronisation and queueing overhead a user pays on top of the GPU's work. */
+typedef struct sut_accel {
+  bool present;
+  char api[16];                /* "CUDA" */
+  char name[128];              /* "NVIDIA H100 80GB HBM3" */
+  char pci_bus_id[32];         /* "0000:65:00.0", as NVML names the device */
+  char compute_capability[8];  /* "9.0" */
+  int sm_count;
+  uint64_t memory_bytes;       /* device memory */
+  int sm_clock_mhz;            /* peak SM clock */
+  int memory_clock_mhz;        /* peak memory clock */
+  char driver_version[16];     /* CUDA version the driver supports, "13.0" */
+  char runtime_version[16];    /* CUDA runtime linked in, "13.0" */
+  char precision[8];           /* "fp32", "tf32", "fp16", "bf16" */
+  int streams;                 /* CUDA streams, one host worker each */
+  int max_batch;               /* most samples per batch */
+  uint64_t max_delay_us;       /* longest a sample waits for its batch to fill */
+  uint64_t batches, samples;   /* batches run, samples in them */
+  double host_batch_ns_mean;   /* per batch, host side */
+  double device_batch_ns_mean; /* per batch, CUDA events: copy in .. copy out */
+  uint64_t device_batch_ns_min, device_batch_ns_max;
+  double copy_in_ns_mean;      /* sample slots to the device, gather */
+  double compute_ns_mean;      /* kernels / cuBLAS */
+  double copy_out_ns_mean;     /* outputs to pinned host memory */
+  uint64_t samples_failed;     /* in batches the device failed (never completed) */
+  char last_error[160];        /* the last device error, "" when none */
+} sut_accel;
+
 #define SUT_MAX_WORKERS 256
 typedef struct sut_info {
   char name[32];         /* "cpu" */
@@ -154,6 +188,8 @@ typedef struct sut_info {
    * of >= 10 s DUT time); the harness raises drain_timeout above it. 0 = short. */
   uint64_t completion_gap_ms;
   sut_device_info device_timing; /* a SUT with its own clock (serial DUT) */
+
+  sut_accel accel;              /* accelerator adapters only */
 } sut_info;
 
 typedef struct sut sut;

@@ -173,4 +173,25 @@ void wl_accuracy_add(const wl_model *m, wl_accuracy *a, const void *output,
  */
 double wl_anomaly_score(const wl_model *m, const void *input, const void *output);
 
+/* ---- the model's parts, for a SUT with its own kernels (workloads/graph.c) ------ */
+struct wl_net; /* workloads/model.h */
+
+typedef enum {
+  WL_GRAPH_OTHER = 0, /* no description for outside kernels (null, delay, ...) */
+  WL_GRAPH_NET,       /* a layer-list model: kws, ic, vww, ad */
+  WL_GRAPH_GEMM       /* gemm */
+} wl_graph_kind;
+
+typedef struct wl_graph {
+  wl_graph_kind kind;
+  const struct wl_net *net; /* NET: the fp32 plan and weights (model.h); borrowed */
+  bool int8;                /* NET: --set precision=int8 (wl_infer runs quant.h's model) */
+  int gemm_m, gemm_n, gemm_k; /* GEMM: C (m x n) = A (m x k) x B (k x n), row-major */
+  const float *gemm_b;      /* GEMM: B, k x n floats; borrowed */
+} wl_graph;
+
+/* Fill *out (zeroed first) with what model m is made of; m == NULL gives
+ * WL_GRAPH_OTHER. The pointers live as long as m. Thread-safe. */
+void wl_model_graph(const wl_model *m, wl_graph *out);
+
 #endif /* WL_WORKLOAD_H */
