@@ -45,7 +45,7 @@ static bool built_with_cuda(void)
 
 /* Open spec on workload name (one optional key=value); returns the status, err. */
 static int try_open(sut **s, wl_model **m, const char *name, const char *key,
-                    const char *value, const char *spec, int scenario, char *err,
+                    const char *value, const char *spec, const lg_settings *settings, char *err,
                     size_t errlen)
 {
   wl_params p;
@@ -58,11 +58,7 @@ static int try_open(sut **s, wl_model **m, const char *name, const char *key,
   sut_options o;
   sut_options_default(&o);
   o.spec = spec;
-  lg_settings settings;
-  if (scenario >= 0) {
-    lg_settings_default(&settings, (lg_scenario)scenario);
-    o.settings = &settings;
-  }
+  o.settings = settings; /* the scenario picks the batching defaults */
   return sut_open(s, &o, *m, err, errlen);
 }
 
@@ -74,7 +70,7 @@ static int probe_gpu(void **state)
   (void)state;
   sut *s;
   wl_model *m;
-  int rc = try_open(&s, &m, "kws", NULL, NULL, "cuda", -1, no_gpu,
+  int rc = try_open(&s, &m, "kws", NULL, NULL, "cuda", NULL, no_gpu,
                     sizeof no_gpu);
   if (rc == SUT_OK)
     no_gpu[0] = '\0';
@@ -111,7 +107,9 @@ static void test_no_gpu_is_not_supported(void **state)
   sut *s;
   wl_model *m;
   char err[512];
-  int rc = try_open(&s, &m, "kws", NULL, NULL, "cuda:0", LG_OFFLINE, err, sizeof err);
+  lg_settings offline;
+  lg_settings_default(&offline, LG_OFFLINE);
+  int rc = try_open(&s, &m, "kws", NULL, NULL, "cuda:0", &offline, err, sizeof err);
   assert_int_equal(rc, SUT_ENOTSUP);
   assert_null(s);
   print_message("cuda on this machine: %s\n", err);
@@ -135,7 +133,9 @@ static void expect_refused(const char *name, const char *key, const char *value,
   sut *s;
   wl_model *m;
   char err[512];
-  int rc = try_open(&s, &m, name, key, value, spec, LG_SERVER, err, sizeof err);
+  lg_settings server;
+  lg_settings_default(&server, LG_SERVER);
+  int rc = try_open(&s, &m, name, key, value, spec, &server, err, sizeof err);
   if (!built_with_cuda())
     want = SUT_ENOTSUP, words = "no CUDA support";
   if (rc != want || !strstr(err, words))
@@ -216,8 +216,7 @@ static const lg_result *gpu_run(run *r, const char *name, const char *key,
 {
   char err[512];
   memset(r, 0, sizeof *r);
-  int rc = try_open(&r->sut, &r->model, name, key, value, spec, (int)s->scenario, err,
-                    sizeof err);
+  int rc = try_open(&r->sut, &r->model, name, key, value, spec, s, err, sizeof err);
   if (rc != SUT_OK)
     fail_msg("sut_open(%s) on %s: %s: %s", spec, name, sut_strerror(rc), err);
   lg_sut_ops so;
