@@ -9,6 +9,16 @@
 #include "sut/sut.h"
 #include "workloads/workload.h"
 
+/* A token generator's split of the work and its KV cache. */
+static void mb_list_tokens(const wl_info *f) {
+  printf("             %llu prompt + %llu output tokens, context %llu: prefill %llu FLOPs, "
+         "decode %llu FLOPs per token (mean of %llu steps), KV cache %llu bytes per worker\n",
+         (unsigned long long)f->prompt_tokens, (unsigned long long)f->output_tokens,
+         (unsigned long long)f->context_tokens, (unsigned long long)f->prefill_flops,
+         (unsigned long long)(f->output_tokens > 1 ? f->decode_flops / (f->output_tokens - 1) : 0),
+         (unsigned long long)(f->output_tokens - 1), (unsigned long long)f->kv_cache_bytes);
+}
+
 static void mb_list_workloads(void) {
   size_t n;
   const wl_desc *w = wl_list(&n);
@@ -24,6 +34,7 @@ static void mb_list_workloads(void) {
              wl_tensor_format(&f->input, in, sizeof in), wl_tensor_format(&f->output, out, sizeof out),
              (unsigned long long)f->params, (unsigned long long)f->macs,
              (unsigned long long)f->flops, (unsigned long long)f->bytes_moved);
+      if (f->output_tokens) mb_list_tokens(f);
       wl_close(m);
     }
     for (const wl_param_info *p = w[i].params; p && p->key; p++)

@@ -91,6 +91,41 @@ static void mb_fill_validity(rpt_run_result *o, const lg_result *lr) {
   }
 }
 
+/* Token latencies: statistics always, the Server bounds when they apply. */
+static void mb_fill_tokens(rpt_tokens *o, const lg_result *lr, const lg_settings *s) {
+  const lg_token_result *k = &lr->tokens;
+  o->present = k->enabled;
+  if (!k->enabled) return;
+  o->tokens = k->tokens;
+  if (lr->last_completion_ns) o->tokens_per_s = rpt_f64(k->tokens_per_s);
+  if (k->tokens_per_s_ci_high > 0) {
+    o->tokens_per_s_ci_low = rpt_f64(k->tokens_per_s_ci_low);
+    o->tokens_per_s_ci_high = rpt_f64(k->tokens_per_s_ci_high);
+  }
+  mb_copy_latency(&o->ttft, &k->ttft);
+  mb_copy_latency(&o->tpot, &k->tpot);
+  o->percentile = rpt_f64(k->percentile);
+  if (k->ttft.count) {
+    o->ttft_at_percentile_ns = rpt_u64(k->ttft_at_percentile_ns);
+    o->ttft_ci_low_ns = rpt_u64(k->ttft_ci_low_ns), o->ttft_ci_high_ns = rpt_u64(k->ttft_ci_high_ns);
+  }
+  if (k->tpot.count) {
+    o->tpot_at_percentile_ns = rpt_u64(k->tpot_at_percentile_ns);
+    o->tpot_ci_low_ns = rpt_u64(k->tpot_ci_low_ns), o->tpot_ci_high_ns = rpt_u64(k->tpot_ci_high_ns);
+  }
+  if (lr->scenario == LG_SERVER && lr->mode != LG_MODE_ACCURACY) {
+    o->ttft_bound_ns = rpt_u64(s->server_ttft_latency_ns);
+    o->tpot_bound_ns = rpt_u64(s->server_tpot_latency_ns);
+    o->ttft_bound_met = rpt_bool(k->ttft_bound_met);
+    o->tpot_bound_met = rpt_bool(k->tpot_bound_met);
+    o->ttft_overlatency_count = rpt_u64(k->ttft_overlatency_count);
+    o->tpot_overlatency_count = rpt_u64(k->tpot_overlatency_count);
+  }
+  o->missing_first_token = k->missing_first_token;
+  o->missing_tokens = k->missing_tokens;
+  o->first_token_errors = k->first_token_errors;
+}
+
 void mb_fill_result(rpt_results *r, const lg_test *t, const mb_setting_source *src,
                     size_t n_src) {
   const lg_result *lr = lg_test_result(t);
@@ -103,6 +138,7 @@ void mb_fill_result(rpt_results *r, const lg_test *t, const mb_setting_source *s
   for (size_t i = 0; i < lr->reason_count; i++)
     rpt_results_add_reason(r, lg_reason_name(lr->reasons[i]), lr->reason_text[i]);
   if (lr->mode != LG_MODE_ACCURACY) mb_fill_validity(o, lr);
+  mb_fill_tokens(&o->tokens, lr, s);
   if (lr->mode == LG_MODE_FIND_PEAK) {
     o->find_peak.peak_qps = rpt_f64(lr->peak_qps);
     for (size_t i = 0; i < lr->probe_count; i++) {

@@ -274,11 +274,22 @@ static void mb_log_plan(mb_run_state *st) {
   }
 }
 
+/* A token generator (decoder) measures token latencies unless a config file or --set
+ * chose use_token_latencies (MLPerf's mlperf.conf turns it on for its LLMs). */
+static void mb_token_default(mb_plan *p, const wl_info *info) {
+  for (size_t i = 0; i < p->n_src; i++)
+    if (!strcmp(p->src[i].key, "use_token_latencies")) return;
+  if (info->output_tokens < 2) return;
+  p->settings.use_token_latencies = true;
+  mb_source(p, "use_token_latencies", "workload (generates tokens)");
+}
+
 static int mb_run_test(mb_run_state *st) {
   lg_sut_ops so;
   lg_qsl_ops qo;
   sut_lg_bind(st->sut, &so, &qo);
   const wl_info *info = wl_model_info(st->wl);
+  mb_token_default(st->plan, info);
   st->tty = isatty(STDERR_FILENO);
   lg_hooks hooks = {st, mb_on_progress, mb_on_log,
                     st->plan->settings.mode == LG_MODE_ACCURACY ? wl_tensor_bytes(&info->output) : 0,
@@ -311,13 +322,21 @@ static int mb_run_test(mb_run_state *st) {
 }
 
 /* ---- run folder contents ---------------------------------------------------------- */
+typedef struct mb_rows {
+  const lg_record *rec;
+  const lg_token_record *tok;    /* NULL without token latencies */
+} mb_rows;
+
 static void mb_sample_row(void *ctx, size_t i, rpt_sample *out) {
-  const lg_record *rec = ctx;
+  const mb_rows *rows = ctx;
+  const lg_record *rec = rows->rec;
   out->scheduled_ns = rec[i].scheduled_ns;
   out->issued_ns = rec[i].issued_ns;
   out->completed_ns = rec[i].completed_ns;
   out->sample_index = rec[i].sample_index;
   out->lost = lg_record_lost(&rec[i]);
+  out->first_token_ns = rows->tok ? rows->tok[i].first_token_ns : 0;
+  out->n_tokens = rows->tok ? rows->tok[i].n_tokens : 0;
 }
 
 typedef struct mb_acc_ctx {
@@ -406,7 +425,13 @@ static int mb_write_accuracy(mb_run_state *st, rpt_results *res) {
     wl_accuracy_add(st->wl, &one, got, ref);
     row->max_abs_error = one.max_abs_error;
     row->has_top1 = f32 && !info->reconstruction && wl_tensor_elems(&info->output) > 1;
-    if (row->has_top1) {
+    row->tokens = (uint32_t)one.tokens, row->tokens_agree = (uint32_t)one.tokens_agree;
+    if (one.tokens) { /* token generators: top-1 is the first generated token */
+      row->has_top1 = true;
+      row->sut_top1 = (uint32_t)((const int32_t *)got)[0];
+      row->ref_top1 = (uint32_t)((const int32_t *)ref)[0];
+    }
+    if (row->has_top1 && !one.tokens) {
       row->sut_top1 = (uint32_t)wl_argmax(got, wl_tensor_elems(&info->output));
       row->ref_top1 = (uint32_t)wl_argmax(ref, wl_tensor_elems(&info->output));
     }
@@ -506,6 +531,14 @@ static void mb_describe_parts(mb_run_state *st, rpt_results *r) {
   r->workload.flops = rpt_u64(w->flops);
   r->workload.bytes_moved = rpt_u64(w->bytes_moved);
   r->workload.weight_seed = rpt_u64(w->weight_seed);
+  if (w->output_tokens) {
+    r->workload.prompt_tokens = rpt_u64(w->prompt_tokens);
+    r->workload.output_tokens = rpt_u64(w->output_tokens);
+    r->workload.context_tokens = rpt_u64(w->context_tokens);
+    r->workload.prefill_flops = rpt_u64(w->prefill_flops);
+    r->workload.decode_flops = rpt_u64(w->decode_flops);
+    r->workload.kv_cache_bytes = rpt_u64(w->kv_cache_bytes);
+  }
   sut_info *si = calloc(1, sizeof *si);
   if (si) {
     sut_describe(st->sut, si);
@@ -531,10 +564,12 @@ static int mb_write_folder(mb_run_state *st, mb_run_outcome *out) {
   size_t n;
   mb_fill_result(r, st->test, st->plan->src, st->plan->n_src);
   mb_collect_fill(st->collect, r, lg_test_result(st->test), wl_model_info(st->wl));
-  const lg_record *rec = lg_test_records(st->test, &n);
+  mb_rows rows = {lg_test_records(st->test, &n), lg_test_token_records(st->test, NULL)};
   if (st->plan->settings.mode == LG_MODE_ACCURACY && mb_write_accuracy(st, r)) return MB_EXIT_ERROR;
   int rc = rpt_runfolder_file(st->rf, "samples.csv", path, sizeof path);
-  if (!rc) rc = rpt_samples_write(path, n, mb_sample_row, (void *)rec, err, sizeof err);
+  if (!rc)
+    rc = (rows.tok ? rpt_samples_write_tokens : rpt_samples_write)(path, n, mb_sample_row, &rows,
+                                                                    err, sizeof err);
   if (!rc) rc = rpt_runfolder_file(st->rf, "results.json", path, sizeof path);
   if (!rc) rc = rpt_results_write_json(path, r, err, sizeof err);
   if (!rc) rc = rpt_runfolder_file(st->rf, "summary.txt", path, sizeof path);

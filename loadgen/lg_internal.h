@@ -72,11 +72,14 @@ struct lg_test {
   size_t count;             /* records written by the issuing thread */
   unsigned char *resp;      /* accuracy: response_bytes_max per record */
   uint32_t *resp_size;
+  lg_token_record *tok;     /* use_token_latencies: one per record, else NULL */
+  size_t map_bytes_tok;
 
   /* shared with completers */
   _Atomic uint64_t published;  /* ids below this may be completed */
   _Atomic uint64_t completed;
   _Atomic uint64_t duplicates, unknown, late, oversized;
+  _Atomic uint64_t first_token_errors;
   _Atomic uint32_t stop;
   _Atomic uint32_t waiting;
   _Atomic uint32_t wake_seq;

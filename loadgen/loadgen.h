@@ -20,8 +20,15 @@
  * The SUT's issue callback receives the lg_test pointer and completes samples, from any
  * thread, with lg_complete(). Completion is lock-free and allocation-free.
  *
- * Thread-safety: lg_complete(), lg_complete_at() and lg_test_request_stop() may be
- * called from any thread (lg_test_request_stop also from a signal handler). Everything
+ * Token latencies (MLPerf's use_token_latencies, for generators such as LLMs): with
+ * lg_settings.use_token_latencies the SUT also reports each sample's first token with
+ * lg_first_token() (MLPerf's FirstTokenComplete) and its token count in
+ * lg_response.n_tokens at completion; loadgen then reports TTFT (first token -
+ * scheduled), TPOT ((completion - first token) / (n_tokens - 1)) and tokens/s, and a
+ * Server run is VALID only if TTFT and TPOT hold their bounds at the percentile.
+ *
+ * Thread-safety: lg_complete(), lg_complete_at(), lg_first_token(),
+ * lg_first_token_at() and lg_test_request_stop() may be called from any thread (lg_test_request_stop also from a signal handler). Everything
  * else on one lg_test must be called from one thread. There are no globals: any number
  * of tests may exist one after another or side by side.
  *
@@ -103,6 +110,12 @@ typedef struct lg_settings {
   uint64_t server_max_async_queries;                /* 0 = unlimited */
   /* Offline */
   double offline_expected_qps;                      /* 1 */
+  /* token latencies (MLPerf test_settings.h; config keys use_token_latencies,
+   * Server.ttft_latency and Server.tpot_latency in ms) */
+  bool use_token_latencies;                         /* false */
+  uint64_t server_ttft_latency_ns;                  /* 100,000,000: Server bound on
+                                                       TTFT at the Server percentile */
+  uint64_t server_tpot_latency_ns;                  /* 100,000,000: the same for TPOT */
 
   /* all scenarios */
   uint64_t min_duration_ms;                         /* 10,000 */
@@ -217,6 +230,8 @@ typedef struct lg_response {
   uint64_t id;        /* the lg_sample.id being completed */
   const void *data;   /* output bytes (accuracy mode copies them); may be NULL */
   size_t size;
+  uint64_t n_tokens;  /* tokens of this sample's output, read at completion when
+                         use_token_latencies is on (MLPerf's n_tokens); 0 = none */
 } lg_response;
 
 typedef struct lg_sut_ops {
@@ -303,6 +318,16 @@ void lg_complete(lg_test *t, const lg_response *responses, size_t n);
 void lg_complete_at(lg_test *t, const lg_response *responses, size_t n,
                     uint64_t completed_ns);
 
+/* Report the first token of samples (MLPerf's FirstTokenComplete): one CLOCK_MONOTONIC
+ * timestamp at entry serves all n; only responses[i].id is read. Call it before the
+ * sample's lg_complete. A no-op unless use_token_latencies is on. Thread-safe,
+ * lock-free, allocation-free; a second first token, an unknown id or one after the
+ * completion is counted (lg_token_result.first_token_errors), never fatal. */
+void lg_first_token(lg_test *t, const lg_response *responses, size_t n);
+/* The same with a time the caller measured (lg_now_ns clock). */
+void lg_first_token_at(lg_test *t, const lg_response *responses, size_t n,
+                       uint64_t first_token_ns);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t lg_now_ns(void);
 
@@ -345,7 +370,10 @@ typedef struct lg_latency_stats {
   X(MAX_DURATION, "max_duration", "max_duration was reached before the minimums") \
   X(RESPONSES, "responses", "responses larger than response_bytes_max")      \
   X(SUT_FAILED, "sut_failed", "the SUT reported a failure of its device")      \
-  X(UNSTABLE, "unstable", "until_stable: the metric's interval stayed too wide")
+  X(UNSTABLE, "unstable", "until_stable: the metric's interval stayed too wide") \
+  X(TTFT_BOUND, "ttft_bound", "time to first token bound missed at the percentile") \
+  X(TPOT_BOUND, "tpot_bound", "time per output token bound missed at the percentile") \
+  X(TOKENS, "tokens", "token latencies requested but the SUT did not report them")
 
 typedef enum {
 #define LG_REASON_ENUM_(id, name, text) LG_REASON_##id,
@@ -366,6 +394,28 @@ typedef struct lg_peak_probe {
   uint64_t p99_ns;       /* latency at the Server percentile */
   uint64_t duration_ms;  /* length of that probe */
 } lg_peak_probe;
+
+/* Token latencies of a run with use_token_latencies (all zero otherwise). Per sample:
+ * TTFT = first token - scheduled; TPOT = (completed - first token) / (n_tokens - 1),
+ * integer nanoseconds as MLPerf computes them. Percentiles as for latency. */
+typedef struct lg_token_result {
+  bool enabled;                  /* use_token_latencies was on */
+  uint64_t tokens;               /* sum of n_tokens over completed samples */
+  double tokens_per_s;           /* tokens / last completion */
+  double tokens_per_s_ci_low, tokens_per_s_ci_high; /* Offline: 99 % interval */
+  lg_latency_stats ttft;         /* samples with a first token */
+  lg_latency_stats tpot;         /* samples with a first token and n_tokens >= 2 */
+  double percentile;             /* the scenario's percentile (Server: the bound's) */
+  uint64_t ttft_at_percentile_ns, tpot_at_percentile_ns;
+  uint64_t ttft_ci_low_ns, ttft_ci_high_ns; /* 99 % order-statistic intervals */
+  uint64_t tpot_ci_low_ns, tpot_ci_high_ns;
+  bool ttft_bound_met, tpot_bound_met;      /* Server */
+  uint64_t ttft_overlatency_count, tpot_overlatency_count; /* Server: over the bound */
+  uint64_t es_min_queries;       /* Server: queries the token early stopping needs */
+  uint64_t missing_first_token;  /* completed without a first token (not Offline) */
+  uint64_t missing_tokens;       /* completed with n_tokens < 2: no TPOT */
+  uint64_t first_token_errors;   /* duplicate, unknown or after completion */
+} lg_token_result;
 
 typedef struct lg_result {
   lg_scenario scenario;
@@ -430,6 +480,9 @@ typedef struct lg_result {
   bool stable_met;                 /* stable_rel <= stable_target */
   uint64_t stable_checks;          /* interim checks made during the run */
 
+  /* token latencies (use_token_latencies) */
+  lg_token_result tokens;
+
   /* find-peak */
   double peak_qps;
   size_t probe_count;
@@ -440,6 +493,14 @@ const lg_result *lg_test_result(const lg_test *t);
 const lg_settings *lg_test_settings(const lg_test *t);
 /* Per-sample records of the last (for find-peak: the confirming) run. */
 const lg_record *lg_test_records(const lg_test *t, size_t *count);
+/* Token data of record i (same order as lg_test_records): first token relative to the
+ * timed region (0 = not reported) and n_tokens at completion. NULL when
+ * use_token_latencies is off. */
+typedef struct lg_token_record {
+  uint64_t first_token_ns;
+  uint64_t n_tokens;
+} lg_token_record;
+const lg_token_record *lg_test_token_records(const lg_test *t, size_t *count);
 /* Accuracy mode: the kept response of record i (NULL when none). */
 const void *lg_test_response(const lg_test *t, size_t record, size_t *size);
 

@@ -5,7 +5,8 @@
  * Runs after lg_test_freeze(), outside the timed region: records are stable. The
  * statistics need one array of 8 bytes per sample; the samples handed to the SUT
  * (16 bytes each) are dead once the records are frozen, so their memory serves, and a
- * run's peak memory stays at the records' 48 bytes per sample.
+ * run's peak memory stays at the records' 48 bytes per sample. Token latencies (TTFT and
+ * TPOT, use_token_latencies) use both halves of that memory, one array each.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -28,6 +29,13 @@ static void lg_add_reason(lg_result *r, lg_reason code, const char *fmt, ...) {
 }
 
 static uint64_t lg_max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+/* Values above bound in an ascending array. */
+static uint64_t lg_count_over(const uint64_t *sorted, size_t n, uint64_t bound) {
+  uint64_t over = 0;
+  for (size_t i = n; i-- > 0 && sorted[i] > bound;) over++;
+  return over;
+}
 
 static void lg_counts(lg_test *t, lg_result *r) {
   r->queries_issued = t->queries;
@@ -98,7 +106,7 @@ static void lg_latency_metric(lg_test *t, lg_result *r, uint64_t *sorted, size_t
 
 static void lg_server_metric(lg_test *t, lg_result *r, const uint64_t *sorted, size_t n) {
   double p = t->s.server_target_latency_percentile;
-  uint64_t bound = t->s.server_target_latency_ns, over = 0;
+  uint64_t bound = t->s.server_target_latency_ns, over;
   r->latency_percentile = p;
   r->metric = t->s.server_target_qps;
   if (!n) return;
@@ -108,7 +116,7 @@ static void lg_server_metric(lg_test *t, lg_result *r, const uint64_t *sorted, s
   lg_quantile_ci(n, p, LG_CONFIDENCE, &lo, &hi);
   r->latency_ci_low_ns = sorted[lo];
   r->latency_ci_high_ns = sorted[hi];
-  for (size_t i = n; i-- > 0 && sorted[i] > bound;) over++;
+  over = lg_count_over(sorted, n, bound);
   r->es_overlatency_count = over;
   r->es_min_queries = lg_early_stopping_h(over, p, LG_CONFIDENCE) + over;
   r->early_stopping_met = !t->s.early_stopping || r->queries_issued >= r->es_min_queries;
@@ -186,9 +194,97 @@ static void lg_check_minimums(lg_test *t, lg_result *r) {
                   (unsigned long long)s->max_duration_ms, (unsigned long long)s->max_query_count);
 }
 
+/* ---- token latencies ------------------------------------------------------------------ */
+/* Per completed sample: TTFT into ttft, TPOT into tpot; totals and what is missing. */
+static void lg_token_arrays(const lg_test *t, lg_token_result *k, uint64_t *ttft, size_t *na,
+                            uint64_t *tpot, size_t *nb) {
+  *na = *nb = 0;
+  for (size_t i = 0; i < t->count; i++) {
+    const lg_record *rec = &t->rec[i];
+    if (lg_record_lost(rec)) continue;
+    uint64_t first = atomic_load_explicit((_Atomic uint64_t *)&t->tok[i].first_token_ns,
+                                          memory_order_acquire);
+    uint64_t n = t->tok[i].n_tokens;
+    k->tokens += n;
+    k->missing_tokens += n < 2;
+    if (!first) {
+      k->missing_first_token += t->s.scenario != LG_OFFLINE;
+      continue;
+    }
+    ttft[(*na)++] = first > rec->scheduled_ns ? first - rec->scheduled_ns : 0;
+    if (n >= 2)
+      tpot[(*nb)++] = (rec->completed_ns > first ? rec->completed_ns - first : 0) / (n - 1);
+  }
+}
+
+/* Stats of v (sorted here), its value at percentile p and the 99 % interval of it. */
+static void lg_token_stat(uint64_t *v, size_t n, double p, lg_latency_stats *st,
+                          uint64_t *at, uint64_t *lo, uint64_t *hi) {
+  lg_latency_stats_compute(v, n, st);
+  if (!n) return;
+  size_t l, h;
+  *at = lg_percentile(v, n, p);
+  lg_quantile_ci(n, p, LG_CONFIDENCE, &l, &h);
+  *lo = v[l], *hi = v[h];
+}
+
+/* Server with token latencies: TTFT and TPOT bounds at the percentile replace the
+ * latency bound, and early stopping runs on both (MLPerf results.cc). */
+static void lg_token_server(const lg_test *t, lg_result *r, const uint64_t *ttft, size_t na,
+                            const uint64_t *tpot, size_t nb) {
+  lg_token_result *k = &r->tokens;
+  const lg_settings *s = &t->s;
+  k->ttft_bound_met = na && k->ttft_at_percentile_ns <= s->server_ttft_latency_ns;
+  k->tpot_bound_met = nb && k->tpot_at_percentile_ns <= s->server_tpot_latency_ns;
+  k->ttft_overlatency_count = lg_count_over(ttft, na, s->server_ttft_latency_ns);
+  k->tpot_overlatency_count = lg_count_over(tpot, nb, s->server_tpot_latency_ns);
+  uint64_t h1 = lg_early_stopping_h(k->ttft_overlatency_count, k->percentile, LG_CONFIDENCE);
+  uint64_t h2 = lg_early_stopping_h(k->tpot_overlatency_count, k->percentile, LG_CONFIDENCE);
+  k->es_min_queries = lg_max_u64(h1 + k->ttft_overlatency_count, h2 + k->tpot_overlatency_count);
+  r->latency_bound_met = k->ttft_bound_met && k->tpot_bound_met;
+  r->es_min_queries = k->es_min_queries;
+  r->early_stopping_met = !s->early_stopping || r->queries_issued >= k->es_min_queries;
+}
+
+static void lg_token_result_compute(lg_test *t, lg_result *r, uint64_t *buf) {
+  lg_token_result *k = &r->tokens;
+  uint64_t *ttft = buf, *tpot = buf + t->count;
+  size_t na, nb;
+  k->enabled = true;
+  k->percentile = lg_settings_percentile(&t->s);
+  k->first_token_errors = atomic_load(&t->first_token_errors);
+  lg_token_arrays(t, k, ttft, &na, tpot, &nb);
+  if (r->last_completion_ns) k->tokens_per_s = (double)k->tokens * 1e9 / (double)r->last_completion_ns;
+  if (t->s.scenario == LG_OFFLINE && r->metric_ci_method && r->samples_completed) {
+    double per_sample = (double)k->tokens / (double)r->samples_completed;
+    k->tokens_per_s_ci_low = r->metric_ci_low * per_sample;
+    k->tokens_per_s_ci_high = r->metric_ci_high * per_sample;
+  }
+  lg_token_stat(ttft, na, k->percentile, &k->ttft, &k->ttft_at_percentile_ns,
+                &k->ttft_ci_low_ns, &k->ttft_ci_high_ns);
+  lg_token_stat(tpot, nb, k->percentile, &k->tpot, &k->tpot_at_percentile_ns,
+                &k->tpot_ci_low_ns, &k->tpot_ci_high_ns);
+  if (t->s.scenario == LG_SERVER) lg_token_server(t, r, ttft, na, tpot, nb);
+}
+
+/* Server token bounds, each with its own reason. */
+static void lg_check_token_bounds(const lg_test *t, lg_result *r) {
+  const lg_token_result *k = &r->tokens;
+  if (!k->ttft_bound_met)
+    lg_add_reason(r, LG_REASON_TTFT_BOUND, "%.4g th percentile TTFT %.3f ms > ttft_latency %.3f ms",
+                  k->percentile * 100, (double)k->ttft_at_percentile_ns / 1e6,
+                  (double)t->s.server_ttft_latency_ns / 1e6);
+  if (!k->tpot_bound_met)
+    lg_add_reason(r, LG_REASON_TPOT_BOUND, "%.4g th percentile TPOT %.3f ms > tpot_latency %.3f ms",
+                  k->percentile * 100, (double)k->tpot_at_percentile_ns / 1e6,
+                  (double)t->s.server_tpot_latency_ns / 1e6);
+}
+
 static void lg_check_latency(lg_test *t, lg_result *r) {
   const lg_settings *s = &t->s;
-  if (s->scenario == LG_SERVER && r->samples_completed && !r->latency_bound_met)
+  bool tokens = s->use_token_latencies;
+  if (s->scenario == LG_SERVER && r->samples_completed && tokens) lg_check_token_bounds(t, r);
+  if (s->scenario == LG_SERVER && r->samples_completed && !tokens && !r->latency_bound_met)
     lg_add_reason(r, LG_REASON_LATENCY_BOUND, "%.4g th percentile latency %.3f ms > bound %.3f ms",
                   r->latency_percentile * 100, (double)r->latency_at_percentile_ns / 1e6,
                   (double)s->server_target_latency_ns / 1e6);
@@ -214,6 +310,14 @@ static void lg_check_errors(lg_test *t, lg_result *r) {
   if (r->oversized_responses)
     lg_add_reason(r, LG_REASON_RESPONSES, "%llu responses were larger than %zu bytes",
                   (unsigned long long)r->oversized_responses, t->hooks.response_bytes_max);
+  const lg_token_result *k = &r->tokens;
+  if (k->enabled && (k->missing_first_token || k->missing_tokens || k->first_token_errors))
+    lg_add_reason(r, LG_REASON_TOKENS, "use_token_latencies: %llu samples completed without a "
+                  "first token (lg_first_token), %llu with fewer than 2 tokens (n_tokens), "
+                  "%llu first tokens duplicate, unknown or after completion",
+                  (unsigned long long)k->missing_first_token,
+                  (unsigned long long)k->missing_tokens,
+                  (unsigned long long)k->first_token_errors);
   uint32_t failed = atomic_load(&t->failed);
   if (failed)
     lg_add_reason(r, LG_REASON_SUT_FAILED, "%s",
@@ -291,6 +395,7 @@ int lg_compute_result(lg_test *t) {
     buf[i] = t->rec[i].issued_ns - t->rec[i].scheduled_ns;
   lg_latency_stats_compute(buf, t->count, &r->issue_delay);
   lg_metric_snapshot(t, r, buf);
+  if (s->use_token_latencies && t->tok) lg_token_result_compute(t, r, buf);
   if (s->mode != LG_MODE_ACCURACY) {
     lg_check_minimums(t, r);
     lg_check_latency(t, r);

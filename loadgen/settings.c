@@ -23,6 +23,8 @@ void lg_settings_default(lg_settings *s, lg_scenario scenario) {
   s->server_target_latency_ns = 100000000;
   s->server_target_latency_percentile = 0.99;
   s->offline_expected_qps = 1;
+  s->server_ttft_latency_ns = 100000000;
+  s->server_tpot_latency_ns = 100000000;
   s->min_duration_ms = 10000;
   s->min_query_count = scenario == LG_MULTI_STREAM ? 662 : 100;
   s->drain_timeout_ms = 10000;
@@ -131,6 +133,9 @@ static const lg_field lg_fields[] = {
     LG_FIELD(server_coalesce_queries, "coalesce_queries", LG_F_BOOL),
     LG_FIELD(server_max_async_queries, "max_async_queries", LG_F_U64),
     LG_FIELD(offline_expected_qps, "target_qps", LG_F_DOUBLE),
+    LG_FIELD(use_token_latencies, "use_token_latencies", LG_F_BOOL),
+    LG_FIELD(server_ttft_latency_ns, "ttft_latency", LG_F_U64),
+    LG_FIELD(server_tpot_latency_ns, "tpot_latency", LG_F_U64),
     LG_FIELD(min_duration_ms, "min_duration", LG_F_U64),
     LG_FIELD(max_duration_ms, "max_duration", LG_F_U64),
     LG_FIELD(min_query_count, "min_query_count", LG_F_U64),

@@ -7,7 +7,9 @@
  * timed region, so the hot path neither allocates nor takes a lock. A record is
  * completed by one compare-and-swap on its state, which also detects duplicates; the
  * freeze at the end of a run turns every record still open into LOST with the same CAS,
- * so a late completion can never race with the statistics.
+ * so a late completion can never race with the statistics. With use_token_latencies a
+ * second reservation holds each record's first-token time (set once by a CAS from 0)
+ * and its token count (written before the record turns DONE).
  */
 #include <errno.h>
 #include <linux/futex.h>
@@ -67,6 +69,8 @@ static void *lg_reserve(size_t bytes) {
 static void lg_release(lg_test *t) {
   if (t->rec) munmap(t->rec, t->map_bytes_rec);
   if (t->smp) munmap(t->smp, t->map_bytes_smp);
+  if (t->tok) munmap(t->tok, t->map_bytes_tok);
+  t->tok = NULL;
   free(t->resp);
   free(t->resp_size);
   t->rec = NULL, t->smp = NULL, t->resp = NULL, t->resp_size = NULL;
@@ -92,8 +96,14 @@ int lg_test_reserve(lg_test *t, size_t count) {
     if (!t->rec || !t->smp) goto fail;
     t->cap = cap;
   }
+  if (t->s.use_token_latencies && !t->tok) {
+    t->map_bytes_tok = t->cap * sizeof(lg_token_record);
+    t->tok = lg_reserve(t->map_bytes_tok);
+    if (!t->tok) goto fail;
+  }
   memset(t->rec, 0, count * sizeof(lg_record));
   memset(t->smp, 0, count * sizeof(lg_sample));
+  if (t->tok) memset(t->tok, 0, count * sizeof(lg_token_record));
   if (t->hooks.response_bytes_max && t->s.mode == LG_MODE_ACCURACY) {
     free(t->resp);
     free(t->resp_size);
@@ -120,6 +130,7 @@ void lg_test_reset_run(lg_test *t) {
   atomic_store(&t->unknown, 0);
   atomic_store(&t->late, 0);
   atomic_store(&t->oversized, 0);
+  atomic_store(&t->first_token_errors, 0);
   atomic_store(&t->frozen, 0);
   memset(&t->result, 0, sizeof t->result);
 }
@@ -143,6 +154,7 @@ size_t lg_test_append(lg_test *t, uint64_t scheduled_ns, const uint32_t *indices
     r->state = LG_REC_ISSUED;
     t->smp[first + i].id = first + i;
     t->smp[first + i].index = indices[i];
+    if (t->tok) t->tok[first + i] = (lg_token_record){0, 0};
   }
   t->count += n;
   return first;
@@ -176,6 +188,7 @@ static bool lg_complete_one(lg_test *t, const lg_response *r, uint64_t when,
     return false;
   }
   rec->completed_ns = when > t->t0_ns ? when - t->t0_ns : 1;
+  if (t->tok) t->tok[r->id].n_tokens = r->n_tokens;
   if (t->resp && r->data) {
     if (r->size <= t->hooks.response_bytes_max) {
       memcpy(t->resp + r->id * t->hooks.response_bytes_max, r->data, r->size);
@@ -204,6 +217,32 @@ void lg_complete_at(lg_test *t, const lg_response *responses, size_t n,
 
 void lg_complete(lg_test *t, const lg_response *responses, size_t n) {
   lg_complete_at(t, responses, n, lg_now_ns());
+}
+
+/* One first token: set once while the record is still open; anything else is counted. */
+static void lg_first_token_one(lg_test *t, uint64_t id, uint64_t rel, uint64_t published) {
+  bool ok = id < published;
+  if (ok) {
+    _Atomic uint32_t *state = (_Atomic uint32_t *)&t->rec[id].state;
+    _Atomic uint64_t *slot = (_Atomic uint64_t *)&t->tok[id].first_token_ns;
+    uint64_t expect = 0;
+    ok = atomic_load_explicit(state, memory_order_acquire) == LG_REC_ISSUED &&
+         atomic_compare_exchange_strong_explicit(slot, &expect, rel, memory_order_release,
+                                                 memory_order_relaxed);
+  }
+  if (!ok) atomic_fetch_add_explicit(&t->first_token_errors, 1, memory_order_relaxed);
+}
+
+void lg_first_token_at(lg_test *t, const lg_response *responses, size_t n,
+                       uint64_t first_token_ns) {
+  if (!t->tok) return;
+  uint64_t published = atomic_load_explicit(&t->published, memory_order_acquire);
+  uint64_t rel = first_token_ns > t->t0_ns ? first_token_ns - t->t0_ns : 1;
+  for (size_t i = 0; i < n; i++) lg_first_token_one(t, responses[i].id, rel, published);
+}
+
+void lg_first_token(lg_test *t, const lg_response *responses, size_t n) {
+  lg_first_token_at(t, responses, n, lg_now_ns());
 }
 
 /* ---- waiting ------------------------------------------------------------------------ */
@@ -349,6 +388,11 @@ const lg_settings *lg_test_settings(const lg_test *t) { return &t->s; }
 const lg_record *lg_test_records(const lg_test *t, size_t *count) {
   if (count) *count = t->count;
   return t->rec;
+}
+
+const lg_token_record *lg_test_token_records(const lg_test *t, size_t *count) {
+  if (count) *count = t->tok ? t->count : 0;
+  return t->tok;
 }
 
 const void *lg_test_response(const lg_test *t, size_t record, size_t *size) {

@@ -14,7 +14,7 @@
 int rpt_accuracy_summarize(size_t n, rpt_accuracy_sample_fn get, void *ctx,
                            rpt_accuracy *out) {
   if (out == NULL || (get == NULL && n > 0)) return RPT_EINVAL;
-  uint64_t agree = 0, missing = 0;
+  uint64_t agree = 0, missing = 0, tokens = 0, tokens_agree = 0;
   bool any_top1 = false;
   rpt_opt_f64 max_err = {0};
   for (size_t i = 0; i < n; i++) {
@@ -26,12 +26,14 @@ int rpt_accuracy_summarize(size_t n, rpt_accuracy_sample_fn get, void *ctx,
     }
     any_top1 |= s.has_top1;
     agree += s.has_top1 && s.sut_top1 == s.ref_top1;
+    tokens += s.tokens, tokens_agree += s.tokens_agree;
     if (!max_err.set || s.max_abs_error > max_err.v || isnan(s.max_abs_error))
       max_err = rpt_f64(s.max_abs_error);
   }
   *out = (rpt_accuracy){
       .present = true, .samples = n, .missing = missing, .max_abs_error = max_err};
   if (any_top1) out->top1_agreement = rpt_f64((double)agree / (double)n);
+  if (tokens) out->token_agreement = rpt_f64((double)tokens_agree / (double)tokens);
   return RPT_OK;
 }
 

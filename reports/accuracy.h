@@ -33,6 +33,8 @@ typedef struct rpt_accuracy_sample {
   uint32_t sut_top1;     /* arg-max of the SUT output */
   uint32_t ref_top1;     /* arg-max of the fp32 reference */
   double max_abs_error;  /* max |sut - reference| over the output elements */
+  uint32_t tokens;       /* token generators: tokens generated (0 otherwise) */
+  uint32_t tokens_agree; /* of them, equal to the reference before the divergence */
 } rpt_accuracy_sample;
 
 /* Fill *out with entry i (0 <= i < n, called in order). */
@@ -42,7 +44,8 @@ typedef void (*rpt_accuracy_sample_fn)(void *ctx, size_t i, rpt_accuracy_sample 
  * Compute the accuracy block from n entries: samples = n, missing = entries without
  * output, top1_agreement = agreeing entries / n (a missing output never agrees; unset
  * when no entry has top-1), max_abs_error over the outputs that came back (unset when
- * none did). Sets out->present. RPT_OK or RPT_EINVAL.
+ * none did), token_agreement = sum of tokens_agree / sum of tokens (unset when no
+ * entry has tokens). Sets out->present. RPT_OK or RPT_EINVAL.
  */
 int rpt_accuracy_summarize(size_t n, rpt_accuracy_sample_fn get, void *ctx,
                            rpt_accuracy *out);

@@ -92,7 +92,10 @@ static const field workload_f[] = {
     FLD(rpt_workload, input_shape, F_STR),  FLD(rpt_workload, output_shape, F_STR),
     FLD(rpt_workload, params, F_MAP),       FLD(rpt_workload, macs, F_OU64),
     FLD(rpt_workload, flops, F_OU64),       FLD(rpt_workload, bytes_moved, F_OU64),
-    FLD(rpt_workload, weight_seed, F_OU64)};
+    FLD(rpt_workload, weight_seed, F_OU64), FLD(rpt_workload, prompt_tokens, F_OU64),
+    FLD(rpt_workload, output_tokens, F_OU64), FLD(rpt_workload, context_tokens, F_OU64),
+    FLD(rpt_workload, prefill_flops, F_OU64), FLD(rpt_workload, decode_flops, F_OU64),
+    FLD(rpt_workload, kv_cache_bytes, F_OU64)};
 static const table workload_t = TABLE(rpt_workload, workload_f, -1, false);
 
 static const field accel_f[] = {
@@ -210,6 +213,32 @@ static const field peak_f[] = {FLD(rpt_find_peak, peak_qps, F_OF64),
                                SUB(rpt_find_peak, probes, F_LIST, probe_t)};
 static const table peak_t = TABLE(rpt_find_peak, peak_f, -1, true);
 
+static const field tokens_f[] = {
+    FLD(rpt_tokens, tokens, F_U64),
+    FLD(rpt_tokens, tokens_per_s, F_OF64),
+    FLD(rpt_tokens, tokens_per_s_ci_low, F_OF64),
+    FLD(rpt_tokens, tokens_per_s_ci_high, F_OF64),
+    SUB(rpt_tokens, ttft, F_OBJ, latency_t),
+    SUB(rpt_tokens, tpot, F_OBJ, latency_t),
+    FLD(rpt_tokens, percentile, F_OF64),
+    FLD(rpt_tokens, ttft_at_percentile_ns, F_OU64),
+    FLD(rpt_tokens, ttft_ci_low_ns, F_OU64),
+    FLD(rpt_tokens, ttft_ci_high_ns, F_OU64),
+    FLD(rpt_tokens, tpot_at_percentile_ns, F_OU64),
+    FLD(rpt_tokens, tpot_ci_low_ns, F_OU64),
+    FLD(rpt_tokens, tpot_ci_high_ns, F_OU64),
+    FLD(rpt_tokens, ttft_bound_ns, F_OU64),
+    FLD(rpt_tokens, tpot_bound_ns, F_OU64),
+    FLD(rpt_tokens, ttft_bound_met, F_OBOOL),
+    FLD(rpt_tokens, tpot_bound_met, F_OBOOL),
+    FLD(rpt_tokens, ttft_overlatency_count, F_OU64),
+    FLD(rpt_tokens, tpot_overlatency_count, F_OU64),
+    FLD(rpt_tokens, missing_first_token, F_U64),
+    FLD(rpt_tokens, missing_tokens, F_U64),
+    FLD(rpt_tokens, first_token_errors, F_U64)};
+static const table tokens_t =
+    TABLE(rpt_tokens, tokens_f, (long)offsetof(rpt_tokens, present), false);
+
 static const field result_f[] = {
     FLD(rpt_run_result, scenario, F_STR),
     FLD(rpt_run_result, mode, F_STR),
@@ -226,14 +255,15 @@ static const field result_f[] = {
     SUB(rpt_run_result, checks, F_OBJ, checks_t),
     SUB(rpt_run_result, early_stopping, F_OBJ, es_t),
     SUB(rpt_run_result, until_stable, F_OBJ, stable_t),
-    SUB(rpt_run_result, find_peak, F_OBJ, peak_t)};
+    SUB(rpt_run_result, find_peak, F_OBJ, peak_t),
+    SUB(rpt_run_result, tokens, F_OBJ, tokens_t)};
 static const table result_t = TABLE(rpt_run_result, result_f, -1, false);
 
 static const field accuracy_f[] = {
     FLD(rpt_accuracy, samples, F_U64), FLD(rpt_accuracy, top1_agreement, F_OF64),
     FLD(rpt_accuracy, max_abs_error, F_OF64), FLD(rpt_accuracy, missing, F_U64),
     FLD(rpt_accuracy, dataset, F_STR), FLD(rpt_accuracy, top1_accuracy, F_OF64),
-    FLD(rpt_accuracy, auc, F_OF64)};
+    FLD(rpt_accuracy, auc, F_OF64), FLD(rpt_accuracy, token_agreement, F_OF64)};
 static const table accuracy_t =
     TABLE(rpt_accuracy, accuracy_f, (long)offsetof(rpt_accuracy, present), false);
 

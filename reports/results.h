@@ -83,6 +83,11 @@ typedef struct rpt_workload {
   rpt_kvlist params;       /* workload parameters, key -> value */
   rpt_opt_u64 macs, flops, bytes_moved; /* per inference */
   rpt_opt_u64 weight_seed;
+  /* token generators (decoder) only: tokens per inference, the KV-cache length, the
+   * FLOPs of the prompt pass (through the first token) and of the later steps, and the
+   * KV-cache bytes one worker holds */
+  rpt_opt_u64 prompt_tokens, output_tokens, context_tokens;
+  rpt_opt_u64 prefill_flops, decode_flops, kv_cache_bytes;
 } rpt_workload;
 
 /* An accelerator SUT's device and batch timings (sut.accelerator; null for the
@@ -189,6 +194,23 @@ typedef struct rpt_find_peak {
   rpt_probelist probes;
 } rpt_find_peak;
 
+/* Token latencies (loadgen use_token_latencies): TTFT = first token - scheduled, TPOT =
+ * (completed - first token) / (tokens - 1), per sample, nanoseconds. */
+typedef struct rpt_tokens {
+  bool present;
+  uint64_t tokens;                /* output tokens of the completed samples */
+  rpt_opt_f64 tokens_per_s;       /* tokens / last completion */
+  rpt_opt_f64 tokens_per_s_ci_low, tokens_per_s_ci_high; /* Offline: 99 % interval */
+  rpt_latency ttft, tpot;
+  rpt_opt_f64 percentile;         /* the scenario's percentile */
+  rpt_opt_u64 ttft_at_percentile_ns, ttft_ci_low_ns, ttft_ci_high_ns;
+  rpt_opt_u64 tpot_at_percentile_ns, tpot_ci_low_ns, tpot_ci_high_ns;
+  rpt_opt_u64 ttft_bound_ns, tpot_bound_ns;        /* Server */
+  rpt_opt_bool ttft_bound_met, tpot_bound_met;     /* Server */
+  rpt_opt_u64 ttft_overlatency_count, tpot_overlatency_count; /* Server */
+  uint64_t missing_first_token, missing_tokens, first_token_errors;
+} rpt_tokens;
+
 typedef struct rpt_run_result {
   char *scenario;                 /* "SingleStream", "MultiStream", "Server", "Offline" */
   char *mode;                     /* "performance", "accuracy", "find-peak" */
@@ -205,6 +227,7 @@ typedef struct rpt_run_result {
   rpt_early_stopping early_stopping;
   rpt_until_stable until_stable;
   rpt_find_peak find_peak;
+  rpt_tokens tokens;              /* present when token latencies were measured */
 } rpt_run_result;
 
 typedef struct rpt_accuracy {
@@ -217,6 +240,8 @@ typedef struct rpt_accuracy {
   char *dataset;                  /* the dataset path */
   rpt_opt_f64 top1_accuracy;      /* classifiers: fraction whose argmax is the label */
   rpt_opt_f64 auc;                /* anomaly detection (ad): ROC AUC over files */
+  rpt_opt_f64 token_agreement;    /* token generators: generated tokens equal to the
+                                     reference's before the first divergence / all */
 } rpt_accuracy;
 
 /* Hardware and software counters over the timed region, summed over SUT workers. */

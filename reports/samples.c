@@ -15,13 +15,18 @@
 #include "reports/internal.h"
 
 #define NCOLS 7
-static const char *const column[NCOLS] = {"index",       "sample_index", "scheduled_ns",
-                                          "issued_ns",   "completed_ns", "latency_ns",
-                                          "issue_delay_ns"};
-enum { C_INDEX, C_SAMPLE, C_SCHED, C_ISSUED, C_DONE, C_LATENCY, C_DELAY };
+#define NCOLS_TOKENS 11
+static const char *const column[NCOLS_TOKENS] = {
+    "index",          "sample_index",   "scheduled_ns", "issued_ns", "completed_ns", "latency_ns",
+    "issue_delay_ns", "first_token_ns", "ttft_ns",      "tokens",    "tpot_ns"};
+enum { C_INDEX, C_SAMPLE, C_SCHED, C_ISSUED, C_DONE, C_LATENCY, C_DELAY, C_FIRST, C_TTFT,
+       C_TOKENS, C_TPOT };
 
 const char rpt_samples_header[] =
     "index,sample_index,scheduled_ns,issued_ns,completed_ns,latency_ns,issue_delay_ns";
+const char rpt_samples_header_tokens[] =
+    "index,sample_index,scheduled_ns,issued_ns,completed_ns,latency_ns,issue_delay_ns,"
+    "first_token_ns,ttft_ns,tokens,tpot_ns";
 
 /* ---- writing ---------------------------------------------------------------------- */
 /* Append v and a separator at *pos. */
@@ -41,8 +46,35 @@ static char *put_diff(char *pos, uint64_t a, uint64_t b, char sep) {
   return put_u64(pos, b - a, sep);
 }
 
-/* One CSV line for record i into buf (at least 160 bytes); returns its length. */
-static size_t format_row(char *buf, uint64_t i, const rpt_sample *s) {
+/* TPOT of a row: (completed - first token) / (tokens - 1); false when undefined. */
+static bool row_tpot(const rpt_sample *s, uint64_t *tpot) {
+  if (s->lost || !s->first_token_ns || s->n_tokens < 2) return false;
+  *tpot = (s->completed_ns > s->first_token_ns ? s->completed_ns - s->first_token_ns : 0) /
+          (s->n_tokens - 1);
+  return true;
+}
+
+/* The token columns after the issue delay (which ends with a comma here). */
+static char *put_tokens(char *p, const rpt_sample *s) {
+  uint64_t tpot;
+  if (s->first_token_ns) {
+    p = put_u64(p, s->first_token_ns, ',');
+    p = put_diff(p, s->first_token_ns, s->scheduled_ns, ',');
+  } else {
+    *p++ = ',';
+    *p++ = ',';
+  }
+  if (s->lost)
+    *p++ = ',';
+  else
+    p = put_u64(p, s->n_tokens, ',');
+  if (row_tpot(s, &tpot)) return put_u64(p, tpot, '\n');
+  *p++ = '\n';
+  return p;
+}
+
+/* One CSV line for record i into buf (at least 256 bytes); returns its length. */
+static size_t format_row(char *buf, uint64_t i, const rpt_sample *s, bool tokens) {
   char *p = put_u64(buf, i, ',');
   p = put_u64(p, s->sample_index, ',');
   p = put_u64(p, s->scheduled_ns, ',');
@@ -54,25 +86,36 @@ static size_t format_row(char *buf, uint64_t i, const rpt_sample *s) {
     p = put_u64(p, s->completed_ns, ',');
     p = put_diff(p, s->completed_ns, s->scheduled_ns, ',');
   }
-  p = put_diff(p, s->issued_ns, s->scheduled_ns, '\n');
+  p = put_diff(p, s->issued_ns, s->scheduled_ns, tokens ? ',' : '\n');
+  if (tokens) p = put_tokens(p, s);
   return (size_t)(p - buf);
 }
 
-int rpt_samples_write(const char *path, size_t n, rpt_sample_fn get, void *ctx,
+static int write_rows(const char *path, size_t n, rpt_sample_fn get, void *ctx, bool tokens,
                       char *err, size_t errlen) {
   if (path == NULL || get == NULL) return rpt__errf(err, errlen, RPT_EINVAL, "no path or rows");
   FILE *f = rpt__fopen(path, "w", err, errlen);
   if (f == NULL) return RPT_EIO;
   setvbuf(f, NULL, _IOFBF, 1 << 20);
-  bool ok = fprintf(f, "%s\n", rpt_samples_header) > 0;
-  char row[192];
+  bool ok = fprintf(f, "%s\n", tokens ? rpt_samples_header_tokens : rpt_samples_header) > 0;
+  char row[320];
   for (size_t i = 0; ok && i < n; i++) {
     rpt_sample s;
     get(ctx, i, &s);
-    size_t len = format_row(row, i, &s);
+    size_t len = format_row(row, i, &s, tokens);
     ok = fwrite(row, 1, len, f) == len;
   }
   return rpt__fclose(f, ok, path, err, errlen);
+}
+
+int rpt_samples_write(const char *path, size_t n, rpt_sample_fn get, void *ctx,
+                      char *err, size_t errlen) {
+  return write_rows(path, n, get, ctx, false, err, errlen);
+}
+
+int rpt_samples_write_tokens(const char *path, size_t n, rpt_sample_fn get, void *ctx,
+                             char *err, size_t errlen) {
+  return write_rows(path, n, get, ctx, true, err, errlen);
 }
 
 static void from_array(void *ctx, size_t i, rpt_sample *out) {
@@ -90,8 +133,9 @@ typedef struct reader {
   const char *path;
   size_t line;               /* line being parsed, 1 = header */
   size_t nfields;            /* fields seen in this row */
-  char text[NCOLS][24];      /* this row's fields (longer ones are cut and rejected) */
-  size_t len[NCOLS];
+  size_t ncols;              /* NCOLS or NCOLS_TOKENS, from the header */
+  char text[NCOLS_TOKENS][24]; /* this row's fields (longer ones are cut and rejected) */
+  size_t len[NCOLS_TOKENS];
   rpt_sample *rows;
   size_t count, cap;
   int rc;
@@ -115,7 +159,7 @@ static void fail(reader *r, int status, const char *fmt, ...) {
 static void on_field(void *data, size_t len, void *ctx) {
   reader *r = ctx;
   size_t i = r->nfields++;
-  if (i >= NCOLS) return;
+  if (i >= NCOLS_TOKENS) return;
   size_t keep = len < sizeof r->text[i] ? len : sizeof r->text[i] - 1;
   memcpy(r->text[i], data, keep);
   r->text[i][keep] = '\0';
@@ -152,6 +196,34 @@ static bool check_diff(reader *r, int c, uint64_t a, uint64_t b) {
   return v == want;
 }
 
+/* Column c holds expect (or is empty when !present). */
+static bool check_optional(reader *r, int c, bool present, uint64_t expect) {
+  uint64_t v;
+  if (!present || r->len[c] == 0) {
+    if (present != (r->len[c] != 0))
+      fail(r, RPT_EFORMAT, "field '%s' is %s, expected %s", column[c],
+           r->len[c] ? r->text[c] : "empty", present ? "a value from the row" : "empty");
+    return present == (r->len[c] != 0);
+  }
+  if (!parse_num(r, c, false, NULL, &v)) return false;
+  if (v != expect)
+    fail(r, RPT_EFORMAT, "field '%s' is %s, expected %llu from the row", column[c], r->text[c],
+         (unsigned long long)expect);
+  return v == expect;
+}
+
+/* The token columns: first_token_ns, then the derived ttft_ns, tokens and tpot_ns. */
+static bool parse_tokens(reader *r, rpt_sample *s) {
+  uint64_t tpot = 0;
+  if (r->len[C_FIRST] && !parse_num(r, C_FIRST, false, NULL, &s->first_token_ns)) return false;
+  if (r->len[C_TOKENS] && !parse_num(r, C_TOKENS, false, NULL, &s->n_tokens)) return false;
+  if (s->first_token_ns && !check_diff(r, C_TTFT, s->first_token_ns, s->scheduled_ns)) return false;
+  if (!s->first_token_ns && !check_optional(r, C_TTFT, false, 0)) return false;
+  if (!check_optional(r, C_TOKENS, !s->lost, s->n_tokens)) return false;
+  bool has = row_tpot(s, &tpot);
+  return check_optional(r, C_TPOT, has, tpot);
+}
+
 static bool parse_row(reader *r, rpt_sample *s) {
   uint64_t index, sample;
   if (!parse_num(r, C_INDEX, false, NULL, &index) ||
@@ -179,14 +251,16 @@ static bool parse_row(reader *r, rpt_sample *s) {
   if (!s->lost && (!parse_num(r, C_DONE, false, NULL, &s->completed_ns) ||
                    !check_diff(r, C_LATENCY, s->completed_ns, s->scheduled_ns)))
     return false;
-  return check_diff(r, C_DELAY, s->issued_ns, s->scheduled_ns);
+  s->first_token_ns = s->n_tokens = 0;
+  if (!check_diff(r, C_DELAY, s->issued_ns, s->scheduled_ns)) return false;
+  return r->ncols == NCOLS || parse_tokens(r, s);
 }
 
 static void check_header(reader *r) {
-  for (int c = 0; c < NCOLS; c++) {
+  for (size_t c = 0; c < r->ncols; c++) {
     if (strcmp(r->text[c], column[c]) != 0) {
-      fail(r, RPT_EFORMAT, "expected the header '%s', found column '%s'", rpt_samples_header,
-           r->text[c]);
+      fail(r, RPT_EFORMAT, "expected the header '%s', found column '%s'",
+           r->ncols == NCOLS ? rpt_samples_header : rpt_samples_header_tokens, r->text[c]);
       return;
     }
   }
@@ -197,11 +271,12 @@ static void on_row(int terminator, void *ctx) {
   size_t n = r->nfields;
   r->nfields = 0;
   if (r->rc != RPT_OK) return;
-  if (n != NCOLS) {
+  if (r->line == 1 && (n == NCOLS || n == NCOLS_TOKENS)) r->ncols = n;
+  if (n != r->ncols) {
     if (r->line == 1)
       fail(r, RPT_EFORMAT, "expected the header '%s', found %zu columns", rpt_samples_header, n);
     else
-      fail(r, RPT_EFORMAT, "expected %d fields, found %zu", NCOLS, n);
+      fail(r, RPT_EFORMAT, "expected %zu fields, found %zu", r->ncols, n);
     return;
   }
   if (r->line == 1) {

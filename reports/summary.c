@@ -71,6 +71,22 @@ static void write_until_stable(FILE *f, const rpt_until_stable *u) {
           u->checks.set ? u->checks.v : 0);
 }
 
+/* Server token bounds (use_token_latencies), as MLPerf's constraint lines. */
+static void write_token_checks(FILE *f, const rpt_tokens *k) {
+  if (!k->present || !k->ttft_bound_met.set) return;
+  check_line(f, "TTFT bound satisfied", k->ttft_bound_met);
+  check_line(f, "TPOT bound satisfied", k->tpot_bound_met);
+  if (k->percentile.set && k->ttft_at_percentile_ns.set && k->ttft_bound_ns.set)
+    fprintf(f, "  TTFT at the %gth percentile (ns) : %" PRIu64 " (bound %" PRIu64 ")\n",
+            k->percentile.v * 100, k->ttft_at_percentile_ns.v, k->ttft_bound_ns.v);
+  if (k->percentile.set && k->tpot_at_percentile_ns.set && k->tpot_bound_ns.set)
+    fprintf(f, "  TPOT at the %gth percentile (ns) : %" PRIu64 " (bound %" PRIu64 ")\n",
+            k->percentile.v * 100, k->tpot_at_percentile_ns.v, k->tpot_bound_ns.v);
+  if (k->ttft_overlatency_count.set && k->tpot_overlatency_count.set)
+    fprintf(f, "  Samples over the TTFT / TPOT bound : %" PRIu64 " / %" PRIu64 "\n",
+            k->ttft_overlatency_count.v, k->tpot_overlatency_count.v);
+}
+
 static void write_validity(FILE *f, const rpt_run_result *res) {
   const rpt_checks *c = &res->checks;
   if (!res->valid.set) {
@@ -87,6 +103,7 @@ static void write_validity(FILE *f, const rpt_run_result *res) {
   if (c->percentile.set && c->latency_at_percentile_ns.set)
     fprintf(f, "  Latency at the %gth percentile (ns) : %" PRIu64 "\n", c->percentile.v * 100,
             c->latency_at_percentile_ns.v);
+  write_token_checks(f, &res->tokens);
   if (res->reasons.count > 0) fprintf(f, "INVALID because:\n");
   for (size_t i = 0; i < res->reasons.count; i++) {
     const rpt_reason *why = &res->reasons.items[i];
@@ -188,11 +205,45 @@ static void write_find_peak(FILE *f, const rpt_find_peak *p) {
   }
 }
 
+/* "label : v [lo, hi]" for a value at a percentile with its 99 % interval. */
+static void write_at_percentile(FILE *f, const char *what, const rpt_tokens *k, rpt_opt_u64 v,
+                                rpt_opt_u64 lo, rpt_opt_u64 hi) {
+  char label[64];
+  if (!v.set || !k->percentile.set) return;
+  snprintf(label, sizeof label, "%gth percentile %s (ns)", k->percentile.v * 100, what);
+  aligned(f, label, "%" PRIu64 " (99%% CI [%" PRIu64 ", %" PRIu64 "])", v.v, lo.v, hi.v);
+}
+
+/* Token latencies (MLPerf's "Completed tokens per second", first-token and per-output-
+ * token lines) with their intervals. */
+static void write_tokens(FILE *f, const rpt_tokens *k) {
+  char lo[48], hi[48];
+  if (!k->present) return;
+  fputc('\n', f);
+  aligned_f64(f, "Completed tokens per second", k->tokens_per_s);
+  if (k->tokens_per_s_ci_low.set && k->tokens_per_s_ci_high.set)
+    aligned(f, "  99% confidence interval", "[%s, %s] tokens/s",
+            rpt__num(lo, sizeof lo, k->tokens_per_s_ci_low.v),
+            rpt__num(hi, sizeof hi, k->tokens_per_s_ci_high.v));
+  aligned(f, "Tokens completed", "%" PRIu64, k->tokens);
+  if (k->missing_first_token || k->missing_tokens || k->first_token_errors)
+    aligned(f, "Token reporting errors", "%" PRIu64 " without first token, %" PRIu64
+            " with < 2 tokens, %" PRIu64 " bad first tokens", k->missing_first_token,
+            k->missing_tokens, k->first_token_errors);
+  write_at_percentile(f, "first token latency", k, k->ttft_at_percentile_ns, k->ttft_ci_low_ns,
+                      k->ttft_ci_high_ns);
+  write_at_percentile(f, "time per output token", k, k->tpot_at_percentile_ns, k->tpot_ci_low_ns,
+                      k->tpot_ci_high_ns);
+  write_latency(f, "First Token latency", &k->ttft);
+  write_latency(f, "Time to Output Token", &k->tpot);
+}
+
 static void write_stats(FILE *f, const rpt_run_result *res) {
   section(f, "Additional Stats");
   write_counts(f, res);
   write_latency(f, "latency", &res->latency);
   write_latency(f, "query latency", &res->query_latency);
+  write_tokens(f, &res->tokens);
   write_issue_delay(f, res);
   write_find_peak(f, &res->find_peak);
 }
@@ -202,6 +253,7 @@ static void write_accuracy(FILE *f, const rpt_accuracy *a) {
   section(f, "Accuracy");
   aligned(f, "Samples checked", "%" PRIu64, a->samples);
   aligned_f64(f, "Top-1 agreement", a->top1_agreement);
+  aligned_f64(f, "Token agreement", a->token_agreement);
   aligned_f64(f, "Max abs error", a->max_abs_error);
   aligned(f, "Missing outputs", "%" PRIu64, a->missing);
   if (a->dataset) aligned(f, "Dataset", "%s", a->dataset);
@@ -355,6 +407,12 @@ static void write_workload(FILE *f, const rpt_workload *w) {
   aligned_u64(f, "MACs per inference", w->macs);
   aligned_u64(f, "FLOPs per inference", w->flops);
   aligned_u64(f, "Bytes moved per inference", w->bytes_moved);
+  aligned_u64(f, "Prompt tokens", w->prompt_tokens);
+  aligned_u64(f, "Output tokens", w->output_tokens);
+  aligned_u64(f, "Context (KV-cache positions)", w->context_tokens);
+  aligned_u64(f, "Prefill FLOPs", w->prefill_flops);
+  aligned_u64(f, "Decode FLOPs", w->decode_flops);
+  aligned_u64(f, "KV-cache bytes per worker", w->kv_cache_bytes);
   aligned_u64(f, "Weight seed", w->weight_seed);
 }
 

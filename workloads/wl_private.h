@@ -30,7 +30,7 @@ typedef struct wl_param_ctx {
 
 /*
  * One workload's functions. open() fills m->info (name and compute_free are set for it
- * beforehand) and m->impl, reading its parameters through ctx; the keys are already
+ * beforehand) and m->impl (a token generator also m->infer_tokens), reading its parameters through ctx; the keys are already
  * checked. close() frees m->impl (never m). The rest implement the public calls.
  */
 typedef struct wl_ops {
@@ -46,14 +46,20 @@ typedef struct wl_ops {
                       void *const *outputs, size_t n, void *scratch);
 } wl_ops;
 
+/* wl_infer_tokens of a token generator; its open() sets wl_model.infer_tokens. */
+typedef void (*wl_infer_tokens_fn)(const wl_model *m, const void *input, void *output,
+                                   void *scratch, wl_token_fn on_token, void *ctx);
+
 struct wl_model {
   const wl_ops *ops;
   wl_info info;
   void *impl; /* owned by the workload */
+  wl_infer_tokens_fn infer_tokens; /* token generators only; NULL: wl_infer_tokens
+                                      calls ops->infer */
 };
 
 /* Every workload, in `mlsysbench list` order. */
-#define WL_REGISTRY(X) X(kws) X(ic) X(vww) X(ad) X(gemm) X(null) X(delay)
+#define WL_REGISTRY(X) X(kws) X(ic) X(vww) X(ad) X(gemm) X(null) X(delay) X(decoder)
 
 #define WL_DECLARE_(name)                         \
   extern const wl_ops wl_##name##_ops;            \
@@ -99,6 +105,52 @@ typedef struct wl_gemm {
 /* C (m x n) = A (m x k) x B, the cache-blocked reference (gemm.c documents the order
  * of the sums). a and c must not overlap. Allocates nothing; thread-safe. */
 void wl_gemm_run(const wl_gemm *g, const float *a, float *c);
+
+/* ---- decoder (workloads/decoder.c) ------------------------------------------------- */
+
+/* A weight matrix, k x n row-major (in x out); q and scale only for precision=int8. */
+typedef struct wl_dec_matrix {
+  int k, n;
+  const float *w;   /* fp32 weights (in the decoder's arena) */
+  int8_t *q;        /* int8 weights, or NULL */
+  float *scale;     /* per output column, or NULL */
+} wl_dec_matrix;
+
+typedef struct wl_dec_layer {
+  const float *ln1_g, *ln1_b, *ln2_g, *ln2_b;
+  wl_dec_matrix qkv, o, up, down;
+} wl_dec_layer;
+
+/* impl of the decoder workload (decoder.c documents the model). */
+typedef struct wl_decoder {
+  int d, heads, layers, context, prompt, output, vocab;
+  bool int8;
+  float *arena;                 /* every fp32 weight, in generation order */
+  int8_t *qarena;               /* int8 matrices (precision=int8) */
+  float *sarena;                /* their scales */
+  const float *tok_emb, *pos_emb, *lnf_g, *lnf_b;
+  wl_dec_layer *layer;          /* `layers` entries */
+  wl_dec_matrix out;            /* D x V logits projection */
+} wl_decoder;
+
+/* Floats in the fp32 arena (the order decoder.c documents). */
+size_t wl_decoder_weight_count(const wl_decoder *dc);
+/* Scratch bytes for activations of `rows` rows plus the KV cache (wl_infer uses
+ * rows = prompt_tokens). */
+size_t wl_decoder_scratch_bytes(const wl_decoder *dc, size_t rows);
+/* Generate output_tokens ids into out from prompt (prompt_tokens ids), with the KV
+ * cache: prefill, then one position per step. step_logits (output_tokens x vocab, may
+ * be NULL) gets every step's logits; on_token (may be NULL) hears each id. */
+void wl_decoder_generate(const wl_decoder *dc, const int32_t *prompt, int32_t *out,
+                         void *scratch, float *step_logits, wl_token_fn on_token, void *ctx);
+/* Logits at every position of ids[0..n) (n <= context) in one causal pass from an
+ * empty cache: the full recompute the KV-cache path must match. scratch holds
+ * wl_decoder_scratch_bytes(dc, n). */
+void wl_decoder_logits_all(const wl_decoder *dc, const int32_t *ids, size_t n, float *logits,
+                           void *scratch);
+/* FLOPs of position pos through the embedding and every layer, and of the head. */
+uint64_t wl_decoder_position_flops(const wl_decoder *dc, uint64_t pos);
+uint64_t wl_decoder_head_flops(const wl_decoder *dc);
 
 /* ---- layer-list model workloads (glue in workload.c) -------------------------------- */
 

@@ -328,6 +328,15 @@ void wl_infer_batch(const wl_model *m, const void *const *inputs, void *const *o
     m->ops->infer(m, inputs[i], outputs[i], scratch);
 }
 
+void wl_infer_tokens(const wl_model *m, const void *input, void *output, void *scratch,
+                     wl_token_fn on_token, void *ctx)
+{
+  if (m->infer_tokens)
+    m->infer_tokens(m, input, output, scratch, on_token, ctx);
+  else
+    m->ops->infer(m, input, output, scratch);
+}
+
 /* ---- layer-list model workloads ------------------------------------------------------ */
 
 void wl_sample_offsets(uint64_t seed, uint64_t index, float *x, size_t n, int period,
@@ -553,6 +562,20 @@ static void accuracy_bytes(wl_accuracy *a, const uint8_t *out, const uint8_t *re
     a->top1_agree++;
 }
 
+/* Generated token ids: first-token agreement and the tokens before the divergence. */
+static void accuracy_tokens(wl_accuracy *a, const int32_t *out, const int32_t *ref, size_t n)
+{
+  size_t same = 0;
+  while (same < n && out[same] == ref[same])
+    same++;
+  a->tokens += n;
+  a->tokens_agree += same;
+  if (n && out[0] == ref[0])
+    a->top1_agree++;
+  if (same < n && a->max_abs_error < 1.0)
+    a->max_abs_error = 1.0;
+}
+
 void wl_accuracy_add(const wl_model *m, wl_accuracy *a, const void *output,
                      const void *reference)
 {
@@ -562,7 +585,9 @@ void wl_accuracy_add(const wl_model *m, wl_accuracy *a, const void *output,
     a->missing++;
     return;
   }
-  if (t->dtype == WL_F32)
+  if (m->info.output_tokens && t->dtype == WL_I32)
+    accuracy_tokens(a, output, reference, wl_tensor_elems(t));
+  else if (t->dtype == WL_F32)
     accuracy_f32(a, output, reference, wl_tensor_elems(t));
   else
     accuracy_bytes(a, output, reference, wl_tensor_bytes(t));

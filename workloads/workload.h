@@ -7,9 +7,11 @@
  * workloads/rng.h) so every SUT - CPU, CUDA, microcontroller - computes the same model.
  *
  * The models: kws (DS-CNN), ic (ResNet-8), vww (MobileNetV1 0.25), ad (FC
- * autoencoder), as MLPerf Tiny's kws01, ic01, vww01, ad01; and gemm (one C = A x B per
- * inference, --set m=..., n=..., k=...). Each workload's .c file documents its layers,
- * exact counts and sample recipe.
+ * autoencoder), as MLPerf Tiny's kws01, ic01, vww01, ad01; gemm (one C = A x B per
+ * inference, --set m=..., n=..., k=...); and decoder (a transformer decoder generating
+ * tokens with a KV cache: input the prompt's token ids, output the generated ids, each
+ * reported as it is made through wl_infer_tokens). Each workload's .c file documents
+ * its layers, exact counts and sample recipe.
  *
  * Also two harness-calibration workloads: `null` (no compute, completes at once) and
  * `delay` (a fixed or exponential service time, --set delay_us=..., delay_dist=...).
@@ -94,6 +96,13 @@ typedef struct wl_info {
   uint64_t sample_seed;      /* seed of the deterministic samples (0 if none) */
   bool reconstruction;       /* the output reconstructs the input (ad): the anomaly
                                 score is wl_anomaly_score(), not an argmax */
+  /* token generators (decoder); all 0 for the other workloads */
+  uint64_t prompt_tokens;    /* token ids in each input */
+  uint64_t output_tokens;    /* tokens generated per inference (the output's ids) */
+  uint64_t context_tokens;   /* KV-cache length in positions */
+  uint64_t prefill_flops;    /* the prompt pass through the first token (in flops) */
+  uint64_t decode_flops;     /* the output_tokens - 1 later steps (in flops) */
+  uint64_t kv_cache_bytes;   /* KV cache each worker holds (all layers, whole context) */
 } wl_info;
 
 typedef struct wl_model wl_model;
@@ -145,12 +154,24 @@ size_t wl_batch_scratch_bytes(const wl_model *m, size_t batch);
 void wl_infer_batch(const wl_model *m, const void *const *inputs, void *const *outputs,
                     size_t n, void *scratch);
 
+/* Called by wl_infer_tokens as soon as generated token number `i` (0-based) is known,
+ * on the inferring thread, before wl_infer_tokens returns. */
+typedef void (*wl_token_fn)(void *ctx, uint64_t i, int32_t token);
+
+/* wl_infer that also reports each generated token (info.output_tokens of them, in
+ * order) to on_token (NULL: none). For a workload that generates no tokens it is
+ * wl_infer and on_token is never called. Same output and rules as wl_infer. */
+void wl_infer_tokens(const wl_model *m, const void *input, void *output, void *scratch,
+                     wl_token_fn on_token, void *ctx);
+
 /* ---- accuracy ----------------------------------------------------------------- */
 typedef struct wl_accuracy {
   uint64_t samples;
   uint64_t top1_agree;   /* argmax equal to the reference's */
   double max_abs_error;  /* over every output element */
   uint64_t missing;      /* samples with no response */
+  uint64_t tokens;       /* token outputs: tokens compared */
+  uint64_t tokens_agree; /* token outputs: tokens equal before the first divergence */
 } wl_accuracy;
 
 void wl_accuracy_init(wl_accuracy *a);
@@ -158,6 +179,10 @@ void wl_accuracy_init(wl_accuracy *a);
  * Compare one SUT output with the fp32 reference output of the same sample.
  * f32 outputs: top1_agree counts equal argmax (first index on ties; NaN never wins);
  * max_abs_error is over every element (a NaN on either side makes it infinite).
+ * Token outputs (i32 ids of a generator, info.output_tokens > 0): top1_agree counts
+ * samples whose first token matches; tokens and tokens_agree add up the generated
+ * tokens and the ones produced before the first divergence (a greedy sequence means
+ * nothing after it); max_abs_error is 1 when any token differs, else 0.
  * Other outputs (null, delay) compare byte-wise: top1_agree counts identical outputs,
  * max_abs_error is the largest byte difference (0 when identical).
  * output == NULL counts the sample as missing. Not thread-safe on one `a`.

@@ -30,7 +30,7 @@ typedef struct figures {
 static void inline_issue(void *ctx, lg_test *t, const lg_sample *s, size_t n) {
   (void)ctx;
   for (size_t i = 0; i < n; i++) {
-    lg_response r = {s[i].id, NULL, 0};
+    lg_response r = {s[i].id, NULL, 0, 0};
     lg_complete(t, &r, 1);
   }
 }

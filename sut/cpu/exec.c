@@ -4,7 +4,9 @@
  * Nothing here allocates or locks: buffers come from sut_exec_init, and lg_complete
  * is lock-free. Samples go through the workload's fast path (wl_infer_batch) a group
  * at a time. Each response's data points at this executor's output buffer, which
- * stays untouched until lg_complete returns (loadgen copies what it keeps).
+ * stays untouched until lg_complete returns (loadgen copies what it keeps). A token
+ * generator (decoder) runs one sample at a time instead: it signals its first token
+ * with lg_first_token from inside the inference and completes with its token count.
  */
 #include "sut/cpu/exec.h"
 
@@ -63,18 +65,46 @@ static void run_group(sut_exec *e, lg_test *t, size_t k)
   lg_complete(t, e->responses, k);
 }
 
+/* Where a generated token goes: the test and the sample it belongs to. */
+typedef struct exec_tokens {
+  lg_test *t;
+  uint64_t id;
+} exec_tokens;
+
+static void on_token(void *ctx, uint64_t i, int32_t token)
+{
+  const exec_tokens *x = ctx;
+  if (i == 0)
+    lg_first_token(x->t, &(lg_response){x->id, NULL, 0, 0}, 1);
+}
+
+/* One sample of a token generator, completed on its own with its token count. */
+static void run_tokens(sut_exec *e, lg_test *t, const lg_sample *s, const void *input,
+                       uint64_t tokens)
+{
+  exec_tokens x = {t, s->id};
+  wl_infer_tokens(e->model, input, e->outs[0], e->scratch, on_token, &x);
+  lg_response r = {s->id, e->out_bytes ? e->outs[0] : NULL, e->out_bytes, tokens};
+  lg_complete(t, &r, 1);
+}
+
 void sut_exec_run(sut_exec *e, lg_test *t, const lg_sample *samples, size_t n)
 {
   size_t k = 0;
+  uint64_t tokens = wl_model_info(e->model)->output_tokens;
   for (size_t i = 0; i < n; i++) {
     const void *input = sut_store_input(e->store, samples[i].index);
     if (!input) {
       atomic_fetch_add_explicit(e->not_loaded, 1, memory_order_relaxed);
       continue;
     }
+    if (tokens) {
+      run_tokens(e, t, &samples[i], input, tokens);
+      continue;
+    }
     e->inputs[k] = input;
     e->responses[k] = (lg_response){samples[i].id, e->out_bytes ? e->outs[k] : NULL,
-                                    e->out_bytes};
+                                    e->out_bytes, 0};
     if (++k == e->group) {
       run_group(e, t, k);
       k = 0;

@@ -464,6 +464,92 @@ static void test_int8_against_fp32(void **state) {
   json_object_put(res);
 }
 
+/* A decoder small enough to run every scenario in a blink. */
+#define TINY_DECODER "--workload decoder --set d_model=32 --set heads=2 --set context=32 " \
+                     "--set prompt_tokens=8 --set output_tokens=6 --set vocab=64"
+
+/* Run the tiny decoder in one scenario; check the token numbers in every file. */
+static void run_decoder(const char *name, const char *scenario, const char *extra,
+                        int want_rc) {
+  char out[65536], dir[400], p[600], err[512];
+  snprintf(dir, sizeof dir, "%s/dec-%s", tmpdir, name);
+  int rc = mlsb(out, sizeof out, 0, "run " TINY_DECODER " --scenario %s --duration-ms 300 "
+                "--out %s %s", scenario, dir, extra);
+  if (rc != want_rc) fail_msg("exit %d, output:\n%s", rc, out);
+  assert_non_null(strstr(out, "Completed tokens per second"));
+  assert_non_null(strstr(out, "Mean First Token latency (ns)"));
+  assert_non_null(strstr(out, "Mean Time to Output Token (ns)"));
+  assert_non_null(strstr(out, "KV-cache bytes per worker           : 8192"));
+  json_object *res = load_results(dir);
+  check_samples(dir, res);
+  int64_t done = jint(res, "result.counts.samples_completed");
+  assert_true(done > 0);
+  assert_int_equal(jint(res, "result.tokens.tokens"), 6 * done);
+  assert_int_equal(jint(res, "result.tokens.ttft.count"), done);
+  assert_int_equal(jint(res, "result.tokens.tpot.count"), done);
+  assert_int_equal(jint(res, "result.tokens.missing_first_token"), 0);
+  assert_true(json_object_get_double(jget(res, "result.tokens.tokens_per_s")) > 0);
+  assert_int_equal(jint(res, "workload.kv_cache_bytes"), 2 * 32 * 32 * 4);
+  assert_int_equal(jint(res, "workload.output_tokens"), 6);
+  assert_int_equal(jint(res, "workload.flops"), jint(res, "workload.prefill_flops") +
+                                                    jint(res, "workload.decode_flops"));
+  json_object_put(res);
+  /* samples.csv carries the token columns; the reader checks TTFT and TPOT per row */
+  rpt_sample *rows;
+  size_t n;
+  snprintf(p, sizeof p, "%s/samples.csv", dir);
+  assert_int_equal(rpt_samples_read(p, &rows, &n, err, sizeof err), 0);
+  for (size_t i = 0; i < n; i++)
+    if (!rows[i].lost) assert_true(rows[i].n_tokens == 6 && rows[i].first_token_ns > 0);
+  free(rows);
+}
+
+static void test_decoder_every_scenario(void **state) {
+  (void)state;
+  char dir[400];
+  run_decoder("ss", "singlestream", "", 0);
+  run_decoder("ms", "multistream", "--min-queries 100 --set early_stopping=0", 0);
+  run_decoder("server", "server", "--target-qps 200 --min-queries 20 --set early_stopping=0 "
+              "--set ttft_latency=1000 --set tpot_latency=1000", 0);
+  run_decoder("offline", "offline", "--target-qps 1 --min-queries 50", 3); /* shorter than 300 ms */
+  snprintf(dir, sizeof dir, "%s/dec-server", tmpdir);
+  json_object *res = load_results(dir);
+  assert_true(jbool(res, "result.tokens.ttft_bound_met"));
+  assert_true(jbool(res, "result.tokens.tpot_bound_met"));
+  assert_int_equal(jint(res, "result.tokens.tpot_bound_ns"), 1000000000);
+  json_object_put(res);
+  /* zero bounds: both token bounds fail, each with its reason */
+  run_decoder("zero", "server", "--target-qps 200 --min-queries 20 --set early_stopping=0 "
+              "--set ttft_latency=0 --set tpot_latency=0", 3);
+  snprintf(dir, sizeof dir, "%s/dec-zero", tmpdir);
+  res = load_results(dir);
+  assert_false(jbool(res, "result.tokens.ttft_bound_met"));
+  assert_false(jbool(res, "result.tokens.tpot_bound_met"));
+  const char *reasons = json_object_to_json_string(jget(res, "result.reasons"));
+  assert_non_null(strstr(reasons, "ttft_bound"));
+  assert_non_null(strstr(reasons, "tpot_bound"));
+  json_object_put(res);
+}
+
+/* Accuracy: int8 decoder tokens against the fp32 reference; token latencies off. */
+static void test_decoder_accuracy(void **state) {
+  (void)state;
+  char out[65536], dir[400];
+  snprintf(dir, sizeof dir, "%s/dec-acc", tmpdir);
+  int rc = mlsb(out, sizeof out, 0, "run " TINY_DECODER " --set precision=int8 --scenario "
+                "offline --mode accuracy --set accuracy_sample_count_override=64 "
+                "--set use_token_latencies=0 --quiet --out %s", dir);
+  if (rc) fail_msg("exit %d:\n%s", rc, out);
+  json_object *res = load_results(dir);
+  assert_int_equal(jint(res, "accuracy.samples"), 64);
+  double first = json_object_get_double(jget(res, "accuracy.top1_agreement"));
+  double tokens = json_object_get_double(jget(res, "accuracy.token_agreement"));
+  assert_true(first > 0.9 && first <= 1.0);
+  assert_true(tokens > 0.5 && tokens <= first);
+  assert_null(jget(res, "result.tokens")); /* switched off by --set */
+  json_object_put(res);
+}
+
 static void test_help_and_list(void **state) {
   (void)state;
   char out[65536];
@@ -477,6 +563,7 @@ static void test_help_and_list(void **state) {
   assert_non_null(strstr(out, "delay_us"));
   assert_non_null(strstr(out, "min_duration"));
   assert_non_null(strstr(out, "not acted on"));
+  assert_non_null(strstr(out, "KV cache 1048576 bytes per worker"));
 }
 
 static int setup(void **state) {
@@ -510,6 +597,8 @@ int main(void) {
       cmocka_unit_test(test_counters_energy_roofline),
       cmocka_unit_test(test_dataset_accuracy),
       cmocka_unit_test(test_int8_against_fp32),
+      cmocka_unit_test(test_decoder_every_scenario),
+      cmocka_unit_test(test_decoder_accuracy),
       cmocka_unit_test(test_help_and_list),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

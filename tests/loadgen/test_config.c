@@ -104,6 +104,61 @@ static void test_ignored_keys_are_reported(void **state) {
   assert_non_null(strstr(n.ignored_keys, ":1 *.*.test05_qsl_rng_seed=7975553102935885558;"));
 }
 
+/* Token keys (MLPerf mlperf.conf for LLMs): real settings, ms -> ns, Server-only bounds. */
+static void test_token_keys(void **state) {
+  (void)state;
+  const char *text =
+      "llama2-70b.*.use_token_latencies = 1\n"
+      "llama2-70b.Server.target_latency = 0\n"
+      "llama2-70b.Server.ttft_latency = 2000\n"
+      "llama2-70b.Server.tpot_latency = 200\n"
+      "*.Server.tpot_latency = 40\n";
+  lg_settings s;
+  char err[512];
+  notes n = {0};
+  assert_int_equal(apply(text, "llama2-70b", LG_SERVER, &s, err, sizeof err, &n), LG_OK);
+  assert_true(s.use_token_latencies);
+  assert_int_equal(s.server_target_latency_ns, 0);
+  assert_int_equal(s.server_ttft_latency_ns, 2000000000ULL);
+  assert_int_equal(s.server_tpot_latency_ns, 200000000ULL);
+  assert_int_equal(n.applied, 4);
+  assert_int_equal(n.ignored, 0);
+  /* another model: defaults, except the *.Server line */
+  n = (notes){0};
+  assert_int_equal(apply(text, "decoder", LG_SERVER, &s, err, sizeof err, &n), LG_OK);
+  assert_false(s.use_token_latencies);
+  assert_int_equal(s.server_ttft_latency_ns, 100000000ULL);
+  assert_int_equal(s.server_tpot_latency_ns, 40000000ULL);
+  /* --set form */
+  lg_settings_default(&s, LG_OFFLINE);
+  assert_int_equal(lg_config_apply_string(&s, "--set", "use_token_latencies=1", "decoder", NULL,
+                                          NULL, err, sizeof err), LG_OK);
+  assert_true(s.use_token_latencies);
+  /* the bounds belong to Server; a bad value names the key */
+  lg_settings_default(&s, LG_OFFLINE);
+  assert_int_equal(apply("*.Offline.ttft_latency = 5\n", "decoder", LG_OFFLINE, &s, err,
+                         sizeof err, &n), LG_ECONFIG);
+  assert_non_null(strstr(err, "does not apply to the Offline scenario"));
+  assert_int_equal(apply("*.*.use_token_latencies = yes\n", "decoder", LG_SERVER, &s, err,
+                         sizeof err, &n), LG_ECONFIG);
+  assert_non_null(strstr(err, ":1: key '*.*.use_token_latencies': value 'yes'"));
+  assert_int_equal(apply("*.Server.tpot_latency = -1\n", "decoder", LG_SERVER, &s, err,
+                         sizeof err, &n), LG_ECONFIG);
+  assert_non_null(strstr(err, "tpot_latency"));
+  /* the settings list shows them */
+  const char *name, *key;
+  char value[64];
+  bool seen = false;
+  lg_settings_default(&s, LG_SERVER);
+  for (size_t i = 0; lg_settings_field(&s, i, &name, &key, value, sizeof value); i++)
+    if (!strcmp(name, "server_tpot_latency_ns")) {
+      seen = true;
+      assert_string_equal(key, "tpot_latency");
+      assert_string_equal(value, "100000000");
+    }
+  assert_true(seen);
+}
+
 /* Each bad line gives file:line, the key and the value. */
 static void expect_error(const char *text, const char *line_tag, const char *needle) {
   lg_settings s, before;
@@ -192,6 +247,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_precedence_and_units),
       cmocka_unit_test(test_ignored_keys_are_reported),
+      cmocka_unit_test(test_token_keys),
       cmocka_unit_test(test_bad_lines),
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_set_strings),

@@ -43,7 +43,7 @@ static void fake_issue(void *ctx, lg_test *t, const lg_sample *s, size_t n) {
     if (f->stop_after && f->seen == f->stop_after) lg_test_request_stop(t);
     if (f->drop_every && f->seen % f->drop_every == 0) continue;
     uint8_t out = (uint8_t)(s[i].index & 0xff);
-    lg_response r = {s[i].id, &out, 1};
+    lg_response r = {s[i].id, &out, 1, 0};
     uint64_t done = now + f->extra_ns;
     if (f->spread_ns) /* a fixed scramble of the id: the same latencies on every run */
       done += (s[i].id * 0x9E3779B97F4A7C15ULL >> 40) % f->spread_ns;
@@ -59,7 +59,7 @@ static void fake_issue(void *ctx, lg_test *t, const lg_sample *s, size_t n) {
     if (f->duplicate_at && s[i].id == f->duplicate_at) lg_complete(t, &r, 1);
   }
   if (f->unknown_once) {
-    lg_response bogus = {1ULL << 40, NULL, 0};
+    lg_response bogus = {1ULL << 40, NULL, 0, 0};
     lg_complete(t, &bogus, 1);
     f->unknown_once = false;
   }
@@ -452,7 +452,7 @@ static void *threaded_main(void *arg) {
     if (w->quit) break;
     w->pending = 0;
     for (size_t i = 0; i < w->n; i++) {
-      lg_response r = {w->q[i].id, NULL, 0};
+      lg_response r = {w->q[i].id, NULL, 0, 0};
       lg_complete(w->t, &r, 1);
     }
   }

@@ -46,6 +46,19 @@ static void test_summarize(void **state) {
   assert_int_equal(rpt_accuracy_summarize(0, NULL, NULL, &a), RPT_OK);
   assert_false(a.max_abs_error.set);
   assert_int_equal(a.samples, 0);
+  assert_false(a.token_agreement.set);
+
+  /* token generators: tokens before the divergence over all generated tokens */
+  rpt_accuracy_sample gen[3] = {
+      {.sample_index = 0, .has_top1 = true, .sut_top1 = 5, .ref_top1 = 5, .tokens = 8,
+       .tokens_agree = 8},
+      {.sample_index = 1, .has_top1 = true, .sut_top1 = 5, .ref_top1 = 5, .tokens = 8,
+       .tokens_agree = 3, .max_abs_error = 1},
+      {.sample_index = 2, .missing = true, .has_top1 = true, .ref_top1 = 9}};
+  assert_int_equal(rpt_accuracy_summarize(3, get, gen, &a), RPT_OK);
+  assert_true(a.token_agreement.set && a.token_agreement.v == 11.0 / 16.0);
+  assert_true(a.top1_agreement.v == 2.0 / 3.0);
+  assert_true(a.max_abs_error.v == 1.0);
 }
 
 static json_object *field(json_object *o, const char *key) {

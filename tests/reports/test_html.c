@@ -280,7 +280,8 @@ static void test_histogram_bins_add_up(void **state) {
   rpt_results_destroy(&r);
 
   /* one value only: one bin around it; nothing to bin: no bins */
-  rpt_sample one[3] = {{0, 0, 500, 0, false}, {10, 10, 510, 0, false}, {20, 20, 0, 0, true}};
+  rpt_sample one[3] = {{0, 0, 500, 0, false, 0, 0}, {10, 10, 510, 0, false, 0, 0},
+                       {20, 20, 0, 0, true, 0, 0}};
   assert_int_equal(rpt_html_hist_init(&h, one, 3, 0), RPT_OK);
   assert_int_equal(h.bins, RPT_HTML_HIST_BINS);
   assert_int_equal(h.total, 2);
@@ -382,8 +383,8 @@ static void test_log_ticks_and_labels(void **state) {
   /* latencies from 1 us to 1 ms: the log axes read 1 us, 10 us, 100 us, 1 ms */
   rpt_results r;
   server_run(&r, true);
-  rpt_sample s[4] = {{0, 0, 1000, 0, false}, {10, 10, 10010, 0, false},
-                     {20, 20, 100020, 0, false}, {30, 30, 1000030, 0, false}};
+  rpt_sample s[4] = {{0, 0, 1000, 0, false, 0, 0}, {10, 10, 10010, 0, false, 0, 0},
+                     {20, 20, 100020, 0, false, 0, 0}, {30, 30, 1000030, 0, false, 0, 0}};
   rpt_html_run run = {"a", &r, s, 4};
   char *page = render(&run, 1, NULL);
   char *svg = slice(page, "data-plot=\"cdf\"", "</svg>");
@@ -445,7 +446,7 @@ static void test_no_samples(void **state) {
   has(t, "Throughput over time: nothing to plot (no completed samples).");
   has(t, "unavailable: needs FLOPs per inference");
   free(t);
-  rpt_sample lost[2] = {{0, 5, 0, 0, true}, {10, 15, 0, 0, true}};
+  rpt_sample lost[2] = {{0, 5, 0, 0, true, 0, 0}, {10, 15, 0, 0, true, 0, 0}};
   run.samples = lost, run.n_samples = 2;
   t = render(&run, 1, NULL);
   assert_int_equal(count(t, "<svg"), 1); /* only the issue delay: both were issued */

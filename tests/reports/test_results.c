@@ -115,6 +115,13 @@ static void fill_all(rpt_results *r) {
                                 .max_abs_error = rpt_f64(3.5e-6), .missing = 2};
   rpt_set_string(&r->accuracy.dataset, "workloads/datasets/kws-tiny");
   r->accuracy.top1_accuracy = rpt_f64(0.96875);
+  r->accuracy.token_agreement = rpt_f64(0.75);
+  r->workload.kv_cache_bytes = rpt_u64(1048576);
+  r->workload.prefill_flops = rpt_u64(104795525);
+  res->tokens = (rpt_tokens){.present = true, .tokens = 3200, .tokens_per_s = rpt_f64(313.25),
+                             .ttft = latency(16), .tpot = latency(1),
+                             .percentile = rpt_f64(0.99), .tpot_ci_high_ns = rpt_u64(1061303),
+                             .ttft_bound_met = rpt_bool(false), .missing_tokens = 3};
 
   char name[] = "task-clock"; /* copied, so a later change must not show */
   assert_int_equal(rpt_results_add_counter(r, &(rpt_counter){name, "perf", "ns", true, rpt_f64(5.5e8), rpt_f64(1234.5), NULL}), RPT_OK);
@@ -182,6 +189,19 @@ static void assert_same(const rpt_results *a, const rpt_results *b) {
   assert_string_equal(b->accuracy.dataset, "workloads/datasets/kws-tiny");
   assert_true(b->accuracy.top1_accuracy.v == 0.96875);
   assert_false(b->accuracy.auc.set);
+  assert_true(b->accuracy.token_agreement.v == 0.75);
+  assert_int_equal(b->workload.kv_cache_bytes.v, 1048576);
+  assert_int_equal(b->workload.prefill_flops.v, 104795525);
+  assert_false(b->workload.decode_flops.set);
+  assert_true(b->result.tokens.present);
+  assert_int_equal(b->result.tokens.tokens, 3200);
+  assert_true(b->result.tokens.tokens_per_s.v == 313.25);
+  assert_latency_equal(&a->result.tokens.ttft, &b->result.tokens.ttft);
+  assert_latency_equal(&a->result.tokens.tpot, &b->result.tokens.tpot);
+  assert_int_equal(b->result.tokens.tpot_ci_high_ns.v, 1061303);
+  assert_true(b->result.tokens.ttft_bound_met.set && !b->result.tokens.ttft_bound_met.v);
+  assert_false(b->result.tokens.tpot_bound_met.set);
+  assert_int_equal(b->result.tokens.missing_tokens, 3);
   assert_int_equal(b->counters.items.count, 2);
   assert_string_equal(b->counters.items.items[0].name, "task-clock");
   assert_true(b->counters.items.items[0].per_inference.v == 1234.5);

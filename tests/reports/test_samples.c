@@ -136,6 +136,50 @@ static void test_malformed_rows(void **state) {
   expect_bad("quote.csv", true, "0,7,0,15,1000,\"10\"00,15\n", 2, NULL);
 }
 
+static void from_rows(void *ctx, size_t i, rpt_sample *out) {
+  *out = ((const rpt_sample *)ctx)[i];
+}
+
+/* Token columns: first token, TTFT, tokens and TPOT, empty where undefined; read back
+ * with the derived columns checked. */
+static void test_token_columns(void **state) {
+  static const rpt_sample tok[] = {
+      {.scheduled_ns = 100, .issued_ns = 110, .completed_ns = 9100, .sample_index = 1,
+       .first_token_ns = 1100, .n_tokens = 5},
+      {.scheduled_ns = 200, .issued_ns = 210, .completed_ns = 700, .sample_index = 2,
+       .first_token_ns = 700, .n_tokens = 1},
+      {.scheduled_ns = 300, .issued_ns = 310, .completed_ns = 0, .sample_index = 3, .lost = true},
+      {.scheduled_ns = 400, .issued_ns = 410, .completed_ns = 900, .sample_index = 4,
+       .n_tokens = 3},
+  };
+  char path[256], err[256] = "";
+  path_of(path, sizeof path, "tokens.csv");
+  assert_int_equal(rpt_samples_write_tokens(path, 4, from_rows, (void *)tok, err, sizeof err),
+                   RPT_OK);
+  assert_string_equal(read_all(path),
+                      "index,sample_index,scheduled_ns,issued_ns,completed_ns,latency_ns,"
+                      "issue_delay_ns,first_token_ns,ttft_ns,tokens,tpot_ns\n"
+                      "0,1,100,110,9100,9000,10,1100,1000,5,2000\n"
+                      "1,2,200,210,700,500,10,700,500,1,\n"
+                      "2,3,300,310,,,10,,,,\n"
+                      "3,4,400,410,900,500,10,,,3,\n");
+  rpt_sample *back;
+  size_t n;
+  assert_int_equal(rpt_samples_read(path, &back, &n, err, sizeof err), RPT_OK);
+  assert_int_equal(n, 4);
+  assert_int_equal(back[0].first_token_ns, 1100);
+  assert_int_equal(back[0].n_tokens, 5);
+  assert_int_equal(back[3].first_token_ns, 0);
+  assert_int_equal(back[3].n_tokens, 3);
+  free(back);
+  expect_bad("tpot.csv", false, "index,sample_index,scheduled_ns,issued_ns,completed_ns,"
+             "latency_ns,issue_delay_ns,first_token_ns,ttft_ns,tokens,tpot_ns\n"
+             "0,1,100,110,9100,9000,10,1100,1000,5,2001\n", 2, "tpot_ns", "2001", NULL);
+  expect_bad("ttft.csv", false, "index,sample_index,scheduled_ns,issued_ns,completed_ns,"
+             "latency_ns,issue_delay_ns,first_token_ns,ttft_ns,tokens,tpot_ns\n"
+             "0,1,100,110,9100,9000,10,,1000,5,\n", 2, "ttft_ns", NULL);
+}
+
 static void test_missing_file(void **state) {
   char err[256] = "";
   rpt_sample *back;
@@ -152,7 +196,7 @@ static void test_missing_file(void **state) {
 static void synth(void *ctx, size_t i, rpt_sample *out) {
   uint64_t t = 1000 * (uint64_t)i;
   *out = (rpt_sample){t, t + 50 + i % 7, t + 123456 + i % 1000, (uint32_t)(i % 3000),
-                      i % 10007 == 0};
+                      i % 10007 == 0, 0, 0};
 }
 
 static void test_million_rows(void **state) {
@@ -181,7 +225,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_text_of_rows),  cmocka_unit_test(test_read_back),
       cmocka_unit_test(test_empty_run),     cmocka_unit_test(test_malformed_rows),
-      cmocka_unit_test(test_missing_file),  cmocka_unit_test(test_million_rows),
+      cmocka_unit_test(test_token_columns), cmocka_unit_test(test_missing_file),  cmocka_unit_test(test_million_rows),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

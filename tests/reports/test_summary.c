@@ -230,6 +230,47 @@ static void test_multistream_and_find_peak(void **state) {
   rpt_results_destroy(&r);
 }
 
+/* Token latencies: MLPerf-like lines, the Server token bounds, the decoder's counts. */
+static void test_token_lines(void **state) {
+  rpt_results r;
+  server_run(&r, false);
+  r.result.tokens = (rpt_tokens){.present = true, .tokens = 3200, .tokens_per_s = rpt_f64(320),
+                                 .ttft = lat(15000000, 36000000, 37000000),
+                                 .tpot = lat(360000, 1061303, 1100000),
+                                 .percentile = rpt_f64(0.99),
+                                 .ttft_at_percentile_ns = rpt_u64(36000000),
+                                 .ttft_ci_low_ns = rpt_u64(27000000),
+                                 .ttft_ci_high_ns = rpt_u64(36500000),
+                                 .tpot_at_percentile_ns = rpt_u64(1061303),
+                                 .ttft_bound_ns = rpt_u64(2000000000),
+                                 .tpot_bound_ns = rpt_u64(1000000),
+                                 .ttft_bound_met = rpt_bool(true),
+                                 .tpot_bound_met = rpt_bool(false),
+                                 .ttft_overlatency_count = rpt_u64(0),
+                                 .tpot_overlatency_count = rpt_u64(7)};
+  r.workload.kv_cache_bytes = rpt_u64(1048576);
+  r.workload.prefill_flops = rpt_u64(104795525);
+  r.accuracy = (rpt_accuracy){.present = true, .samples = 64, .token_agreement = rpt_f64(0.75)};
+  rpt_results_add_reason(&r, "tpot_bound", "99 th percentile TPOT 1.061 ms > tpot_latency 1 ms");
+  char *t = render(&r);
+  has(t, "  TTFT bound satisfied : Yes\n  TPOT bound satisfied : NO\n");
+  has(t, "  TPOT at the 99th percentile (ns) : 1061303 (bound 1000000)\n");
+  has(t, "  Samples over the TTFT / TPOT bound : 0 / 7\n");
+  has(t, "tpot_latency 1 ms [tpot_bound]");
+  has_value(t, "Completed tokens per second", "320");
+  has_value(t, "Tokens completed", "3200");
+  has_value(t, "Mean First Token latency (ns)", "1234.500");
+  has_value(t, "99th percentile first token latency (ns)",
+            "36000000 (99% CI [27000000, 36500000])");
+  has(t, "99.00 percentile Time to Output Token (ns): 1061303\n");
+  has_value(t, "Token agreement", "0.75");
+  has_value(t, "KV-cache bytes per worker", "1048576");
+  has_value(t, "Prefill FLOPs", "104795525");
+  lacks(t, "Decode FLOPs");
+  free(t);
+  rpt_results_destroy(&r);
+}
+
 static void test_row(void **state) {
   rpt_results r;
   server_run(&r, false);
@@ -276,6 +317,7 @@ static void test_write_file(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_server_valid),
+      cmocka_unit_test(test_token_lines),
       cmocka_unit_test(test_server_invalid),
       cmocka_unit_test(test_server_without_issue_delay),
       cmocka_unit_test(test_offline_has_no_issue_delay),

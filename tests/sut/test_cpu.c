@@ -210,6 +210,41 @@ static void test_multi_stream_and_server(void **state)
   rig_close(&r);
 }
 
+/* ---- token generators: the first token is signalled from inside the inference ---- */
+static void decoder_tokens(lg_scenario scenario, int threads)
+{
+  rig r;
+  rig_open(&r, "decoder", "d_model", "16", "cpu", threads, 0);
+  lg_settings s;
+  quick_settings(&s, scenario);
+  s.use_token_latencies = true;
+  s.server_target_qps = 1000;
+  const lg_result *res = rig_run(&r, &s);
+  assert_each_once(&r, res);
+  const lg_token_result *k = &res->tokens;
+  assert_int_equal(k->tokens, 32 * res->samples_completed);
+  assert_int_equal(k->ttft.count, res->samples_completed);
+  assert_int_equal(k->tpot.count, res->samples_completed);
+  assert_int_equal(k->missing_first_token + k->missing_tokens + k->first_token_errors, 0);
+  size_t n, nt;
+  const lg_record *rec = lg_test_records(r.test, &n);
+  const lg_token_record *tok = lg_test_token_records(r.test, &nt);
+  assert_int_equal(nt, n);
+  for (size_t i = 0; i < n; i++) {
+    assert_true(tok[i].first_token_ns >= rec[i].issued_ns);
+    assert_true(tok[i].first_token_ns <= rec[i].completed_ns);
+    assert_int_equal(tok[i].n_tokens, 32);
+  }
+  rig_close(&r);
+}
+
+static void test_decoder_first_token(void **state)
+{
+  decoder_tokens(LG_SINGLE_STREAM, 0);
+  decoder_tokens(LG_OFFLINE, 0);
+  decoder_tokens(LG_SERVER, SUT_THREADS_INLINE);
+}
+
 /* ---- accuracy: outputs agree with the reference ---------------------------------- */
 
 /* The SUT runs the fast path (wl_infer_batch): f32 outputs within 1e-4 * (1 + max
@@ -541,6 +576,7 @@ int main(void)
       cmocka_unit_test(test_offline_null_odd_batch),
       cmocka_unit_test(test_single_stream_delay_median),
       cmocka_unit_test(test_multi_stream_and_server),
+      cmocka_unit_test(test_decoder_first_token),
       cmocka_unit_test(test_accuracy_kws_offline),
       cmocka_unit_test(test_accuracy_kws_single_stream),
       cmocka_unit_test(test_workers_pinned_to_distinct_cores),

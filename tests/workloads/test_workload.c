@@ -19,8 +19,9 @@ static void test_list(void **state)
 {
   size_t n = 0;
   const wl_desc *d = wl_list(&n);
-  static const char *const names[] = {"kws", "ic", "vww", "ad", "gemm", "null", "delay"};
-  assert_int_equal(n, 7);
+  static const char *const names[] = {"kws", "ic", "vww", "ad", "gemm", "null", "delay",
+                                      "decoder"};
+  assert_int_equal(n, 8);
   for (size_t i = 0; i < n; i++) {
     assert_string_equal(d[i].name, names[i]);
     assert_true(strlen(d[i].description) > 10);
