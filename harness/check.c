@@ -229,6 +229,11 @@ static void mb_check_counts(mb_chk *c, const rpt_results *r, const lg_result *d)
     mb_cmp_f64(c, "result.samples_per_s", o->samples_per_s, d->samples_per_s);
     mb_cmp_f64(c, "result.queries_per_s", o->queries_per_s, d->queries_per_s);
   }
+  if (d->tokens.enabled) {
+    mb_cmp_u64(c, "result.tokens.tokens", o->tokens.tokens, d->tokens.tokens);
+    mb_cmp_latency(c, "result.tokens.ttft", &o->tokens.ttft, &d->tokens.ttft);
+    mb_cmp_latency(c, "result.tokens.tpot", &o->tokens.tpot, &d->tokens.tpot);
+  }
 }
 
 /* The query count the scenario implies for n samples; 0 when it does not fix one. */
@@ -237,6 +242,15 @@ static uint64_t mb_expected_queries(const lg_settings *s, uint64_t n) {
   if (s->scenario == LG_MULTI_STREAM) return n / s->multi_stream_samples_per_query;
   if (s->scenario == LG_SERVER && !s->server_coalesce_queries) return n;
   return 0;
+}
+
+/* Token records from samples.csv's token columns when the run measured token
+ * latencies (caller frees); NULL otherwise or when out of memory. */
+static lg_token_record *mb_token_records(const lg_settings *s, const rpt_sample *rows, size_t n) {
+  lg_token_record *tok = s->use_token_latencies ? calloc(n ? n : 1, sizeof *tok) : NULL;
+  for (size_t i = 0; tok && i < n; i++)
+    tok[i] = (lg_token_record){rows[i].first_token_ns, rows[i].n_tokens};
+  return tok;
 }
 
 /* Records from samples.csv, then the recomputed result into *d. */
@@ -255,7 +269,8 @@ static int mb_recompute(mb_chk *c, const rpt_results *r, lg_settings *s, const r
   lg_replay_counts extra = {k->queries_issued, k->duplicate_completions, k->unknown_completions,
                             k->late_completions, k->oversized_responses,
                             mb_has_reason(r, lg_reason_name(LG_REASON_INTERRUPTED)),
-                            mb_reason_text(r, lg_reason_name(LG_REASON_SUT_FAILED))};
+                            mb_reason_text(r, lg_reason_name(LG_REASON_SUT_FAILED)),
+                            mb_token_records(s, rows, n), r->result.tokens.first_token_errors};
   uint64_t want = mb_expected_queries(s, n);
   if (want && k->queries_issued != want) mb_cmp_u64(c, "result.counts.queries_issued",
                                                     k->queries_issued, want);
@@ -266,6 +281,7 @@ static int mb_recompute(mb_chk *c, const rpt_results *r, lg_settings *s, const r
   int rc = lg_result_recompute(s, rec, n, &extra, d) == LG_OK ? MB_SUBMIT_OK : MB_SUBMIT_ERROR;
   if (r->result.find_peak.peak_qps.set) d->mode = LG_MODE_FIND_PEAK, d->peak_qps = s->server_target_qps;
   free(rec);
+  free((void *)extra.tokens);
   return rc;
 }
 

@@ -102,8 +102,8 @@ static void mb_fill_tokens(rpt_tokens *o, const lg_result *lr, const lg_settings
     o->tokens_per_s_ci_low = rpt_f64(k->tokens_per_s_ci_low);
     o->tokens_per_s_ci_high = rpt_f64(k->tokens_per_s_ci_high);
   }
-  mb_copy_latency(&o->ttft, &k->ttft);
-  mb_copy_latency(&o->tpot, &k->tpot);
+  mb_copy_latency_stats(&o->ttft, &k->ttft);
+  mb_copy_latency_stats(&o->tpot, &k->tpot);
   o->percentile = rpt_f64(k->percentile);
   if (k->ttft.count) {
     o->ttft_at_percentile_ns = rpt_u64(k->ttft_at_percentile_ns);

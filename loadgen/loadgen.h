@@ -526,6 +526,10 @@ typedef struct lg_replay_counts {
   uint64_t oversized_responses;
   bool interrupted;             /* the run was stopped early (Ctrl-C) */
   const char *sut_failure;      /* the SUT's lg_test_fail reason, NULL when none */
+  /* token latencies (settings use_token_latencies): the n token records in record
+   * order (samples.csv's token columns), NULL when the run had none */
+  const lg_token_record *tokens;
+  uint64_t first_token_errors;
 } lg_replay_counts;
 
 /* Statistics, headline metric and validity of a finished run, computed from its n

@@ -282,7 +282,7 @@ static void lg_check_token_bounds(const lg_test *t, lg_result *r) {
 
 static void lg_check_latency(lg_test *t, lg_result *r) {
   const lg_settings *s = &t->s;
-  bool tokens = s->use_token_latencies;
+  bool tokens = r->tokens.enabled;
   if (s->scenario == LG_SERVER && r->samples_completed && tokens) lg_check_token_bounds(t, r);
   if (s->scenario == LG_SERVER && r->samples_completed && !tokens && !r->latency_bound_met)
     lg_add_reason(r, LG_REASON_LATENCY_BOUND, "%.4g th percentile latency %.3f ms > bound %.3f ms",
@@ -423,6 +423,8 @@ int lg_result_recompute(const lg_settings *s, const lg_record *rec, size_t n,
   atomic_store(&t->late, c->late_completions);
   atomic_store(&t->oversized, c->oversized_responses);
   atomic_store(&t->stop, c->interrupted ? 1u : 0u);
+  t->tok = (lg_token_record *)c->tokens; /* only read, like the records */
+  atomic_store(&t->first_token_errors, c->first_token_errors);
   if (c->sut_failure) {
     lg_fmt(t->fail_text, sizeof t->fail_text, "%s", c->sut_failure);
     atomic_store(&t->failed, 2u);

@@ -440,7 +440,7 @@ static void dec_matmul(const wl_dec_matrix *w, const float *a, size_t m, float *
 {
   size_t k = (size_t)w->k, n = (size_t)w->n;
   if (!w->q) {
-    wl_gemm g = {(int)m, w->n, w->k, (float *)w->w};
+    wl_gemm g = {.m = (int)m, .n = w->n, .k = w->k, .b = (float *)w->w};
     wl_gemm_run(&g, a, c);
     return;
   }
@@ -627,5 +627,5 @@ static void decoder_infer(const wl_model *m, const void *input, void *output, vo
 
 const wl_ops wl_decoder_ops = {
     decoder_open,        decoder_close, decoder_scratch_bytes, decoder_scratch_init,
-    decoder_make_sample, decoder_infer,
+    decoder_make_sample, decoder_infer, NULL, NULL, /* no batch path: one sequence at a time */
 };

@@ -354,7 +354,7 @@ static void run_samples(serial *s, const ser_job *j) {
     if (!resident) continue; /* never completed: loadgen counts it lost */
     if (with_retry(s, j->t, infer_step, &a) || !take_outputs(s, j->t)) return;
     record_timing(s, &a.timing, true);
-    lg_response r = {j->s[i].id, s->out, s->out_elems * sizeof *s->out};
+    lg_response r = {j->s[i].id, s->out, s->out_elems * sizeof *s->out, 0};
     lg_complete(j->t, &r, 1);
   }
 }
@@ -390,7 +390,7 @@ static void run_windows(serial *s, const ser_job *j) {
                                                a.timing.dut_us ? n * 1e6 / (double)a.timing.dut_us : 0};
     pthread_mutex_unlock(&s->mu);
     for (size_t i = first; i < end; i++)
-      resp[i - first] = (lg_response){j->s[i].id, s->out, s->out_elems * sizeof *s->out};
+      resp[i - first] = (lg_response){j->s[i].id, s->out, s->out_elems * sizeof *s->out, 0};
     lg_complete(j->t, resp, end - first);
   }
   free(resp);

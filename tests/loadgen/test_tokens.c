@@ -149,6 +149,21 @@ static void test_server_token_verdicts(void **state) {
   assert_true(r->latency_bound_met);
   assert_false(HAS(r, LG_REASON_LATENCY_BOUND));
   assert_true(r->valid);
+  /* a checker replaying the records and token records reaches the same verdict */
+  size_t n;
+  const lg_record *rec = lg_test_records(t, &n);
+  lg_replay_counts c = {.queries_issued = r->queries_issued,
+                        .tokens = lg_test_token_records(t, NULL)};
+  lg_result again;
+  assert_int_equal(lg_result_recompute(&s, rec, n, &c, &again), LG_OK);
+  assert_true(again.valid);
+  assert_int_equal(again.tokens.tokens, r->tokens.tokens);
+  assert_int_equal(again.tokens.ttft.p99_ns, r->tokens.ttft.p99_ns);
+  assert_int_equal(again.tokens.tpot_at_percentile_ns, 2000000);
+  c.tokens = NULL; /* without them it cannot judge the token bounds */
+  assert_int_equal(lg_result_recompute(&s, rec, n, &c, &again), LG_OK);
+  assert_false(again.tokens.enabled);
+  assert_false(again.valid);
   lg_test_destroy(t);
 
   s.server_ttft_latency_ns = 1000000; /* every TTFT is >= 5 ms */
