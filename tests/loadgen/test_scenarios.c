@@ -121,7 +121,7 @@ static void same_as_recomputed(const lg_test *t) {
   }
   lg_replay_counts c = {r->queries_issued, r->duplicate_completions, r->unknown_completions,
                         r->late_completions, r->oversized_responses,
-                        has_reason(r, LG_REASON_INTERRUPTED), NULL};
+                        has_reason(r, LG_REASON_INTERRUPTED), NULL, NULL, 0};
   lg_result d;
   assert_int_equal(lg_result_recompute(lg_test_settings(t), rec, n, &c, &d), LG_OK);
   assert_int_equal(d.valid, r->valid);
