@@ -309,7 +309,7 @@ static void complete_batch(sut_cuda *c, cuda_worker *w, int n)
   int from = 0;
   for (int i = 0; i < n; i++) {
     w->responses[i] = (lg_response){w->batch[i].id, sut_cuda_lane_output(w->lane, i),
-                                    c->out_bytes};
+                                    c->out_bytes, 0};
     if (i + 1 == n || w->tests[i + 1] != w->tests[i]) {
       lg_complete(w->tests[i], w->responses + from, (size_t)(i + 1 - from));
       from = i + 1;
