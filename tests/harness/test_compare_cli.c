@@ -205,7 +205,8 @@ static int setup(void **state) {
             make_run("b", "--set delay_us=200 --scenario singlestream") &&
             make_run("fixed", "--set delay_us=200 --set delay_dist=fixed --scenario singlestream") &&
             make_run("slow", "--set delay_us=600 --scenario singlestream") &&
-            make_run("server", "--set delay_us=200 --scenario server --target-qps 500 --set early_stopping=0");
+            make_run("server", "--set delay_us=200 --scenario server --target-qps 500 --set early_stopping=0 "
+                     "--set target_latency=10000"); /* VALID on a busy machine too */
   return ok ? 0 : -1;
 }
 
