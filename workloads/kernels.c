@@ -30,19 +30,20 @@ typedef int32_t wl_v8i __attribute__((vector_size(32)));
 /* ---- the micro-kernels, once per ISA ---------------------------------------------- */
 #define WL_KB(name) name##_generic
 #define WL_KB_FMA(x, y, z) ((x) * (y) + (z))
+#define WL_KB_ATTR
 #include "workloads/kernels_body.h"
 #undef WL_KB
 #undef WL_KB_FMA
+#undef WL_KB_ATTR
 
 #if WL_KERN_HAVE_AVX2
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
 #define WL_KB(name) name##_avx2
 #define WL_KB_FMA(x, y, z) ((wl_v8)_mm256_fmadd_ps((x), (y), (z)))
+#define WL_KB_ATTR __attribute__((target("avx2,fma")))
 #include "workloads/kernels_body.h"
 #undef WL_KB
 #undef WL_KB_FMA
-#pragma GCC pop_options
+#undef WL_KB_ATTR
 #endif
 
 bool wl_kern_init_isa(wl_kern *k, wl_kern_isa isa)

@@ -4,7 +4,8 @@
  * defines:
  *   WL_KB(name)      the instance's function name, e.g. name##_avx2
  *   WL_KB_FMA(x,y,z) x * y + z on wl_v8 vectors (fused where the ISA has it)
- * and wraps the #include in `#pragma GCC target(...)` for an ISA beyond the baseline.
+ *   WL_KB_ATTR       function attributes, e.g. __attribute__((target("avx2,fma")))
+ *                    for an ISA beyond the baseline (GCC and clang both take it)
  * wl_v8 (8 floats), WL_V8_LD/ST/SPLAT and WL_V8_RELU come from kernels.c.
  * See kernels.h for what each kernel computes.
  */
@@ -18,7 +19,7 @@
   } while (0)
 #define WL_KB_ROWS(M) M(0); M(1); M(2); M(3); M(4); M(5)
 
-static void WL_KB(tile)(const wl_kern_rows *a, const float *bp, const float *bias,
+WL_KB_ATTR static void WL_KB(tile)(const wl_kern_rows *a, const float *bp, const float *bias,
                         float *c, size_t ldc, int flags)
 {
 #define WL_KB_AROW(r) const float *ar##r = a->row[r]
@@ -58,7 +59,7 @@ static void WL_KB(tile)(const wl_kern_rows *a, const float *bp, const float *bia
 #undef WL_KB_ROW
 #undef WL_KB_ROWS
 
-static void WL_KB(row4)(int k, const float *a, const float *const bp[4],
+WL_KB_ATTR static void WL_KB(row4)(int k, const float *a, const float *const bp[4],
                         const float *bias, float *c, int flags)
 {
   enum { V = 2 * 4 }; /* 4 panels of 2 vectors */
@@ -88,7 +89,7 @@ static void WL_KB(row4)(int k, const float *a, const float *const bp[4],
  * in-bounds taps in (ky, kx) order), the last channels % 8 one at a time. A 3 x 3
  * kernel on a row whose three input rows are all in bounds keeps its nine weight
  * vectors in registers across the row and runs its interior pixels unrolled. */
-static void WL_KB(dw)(const struct wl_kern_dw *d, const float *in, float *out)
+WL_KB_ATTR static void WL_KB(dw)(const struct wl_kern_dw *d, const float *in, float *out)
 {
   const wl_kern_conv *g = &d->g;
   int ch = g->in_c;
@@ -147,7 +148,7 @@ static void WL_KB(dw)(const struct wl_kern_dw *d, const float *in, float *out)
 }
 
 /* out = x + y (then ReLU), 8 at a time, the rest one at a time (a residual join). */
-static void WL_KB(add)(size_t n, const float *x, const float *y, float *out, bool relu)
+WL_KB_ATTR static void WL_KB(add)(size_t n, const float *x, const float *y, float *out, bool relu)
 {
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
