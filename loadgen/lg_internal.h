@@ -78,6 +78,7 @@ struct lg_test {
   /* shared with completers */
   _Atomic uint64_t published;  /* ids below this may be completed */
   _Atomic uint64_t completed;
+  _Atomic uint64_t dropped;     /* lg_test_drop: given up by the SUT after a stop */
   _Atomic uint64_t duplicates, unknown, late, oversized;
   _Atomic uint64_t first_token_errors;
   _Atomic uint32_t stop;
@@ -121,7 +122,6 @@ bool lg_test_wait(lg_test *t, uint64_t target, bool interruptible, uint64_t dead
 void lg_test_log(lg_test *t, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void lg_test_progress(lg_test *t, uint64_t now_rel_ns);
-bool lg_test_stopping(const lg_test *t);
 /* Freeze all records: mark the ones never completed as lost. */
 void lg_test_freeze(lg_test *t);
 

@@ -303,6 +303,17 @@ void lg_test_request_stop(lg_test *t);
  * lock-free, allocation-free; not async-signal-safe. */
 void lg_test_fail(lg_test *t, const char *why);
 
+/* Whether a stop was requested (lg_test_request_stop, lg_test_fail): a SUT whose work
+ * per query is long (a microcontroller's MLPerf Tiny window) polls it to give up early;
+ * what it gives up on counts as lost. Thread-safe, lock-free. */
+bool lg_test_stopping(const lg_test *t);
+
+/* After a stop request, the SUT gives up n issued samples it will never complete (the
+ * rest of a long window it abandoned): waits stop counting on them, so an interrupted
+ * run ends at once instead of after drain_timeout; they are recorded as lost.
+ * Thread-safe, lock-free, allocation-free. */
+void lg_test_drop(lg_test *t, uint64_t n);
+
 /* The last error message (empty when none). */
 const char *lg_test_error(const lg_test *t);
 

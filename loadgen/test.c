@@ -126,6 +126,7 @@ void lg_test_reset_run(lg_test *t) {
   t->stable_next = 0, t->stable_checks = 0;
   atomic_store(&t->published, 0);
   atomic_store(&t->completed, 0);
+  atomic_store(&t->dropped, 0);
   atomic_store(&t->duplicates, 0);
   atomic_store(&t->unknown, 0);
   atomic_store(&t->late, 0);
@@ -215,6 +216,15 @@ void lg_complete_at(lg_test *t, const lg_response *responses, size_t n,
   }
 }
 
+void lg_test_drop(lg_test *t, uint64_t n) {
+  if (!t || !n) return;
+  atomic_fetch_add(&t->dropped, n);
+  if (atomic_load(&t->waiting)) {
+    atomic_fetch_add(&t->wake_seq, 1);
+    lg_futex_wake(&t->wake_seq);
+  }
+}
+
 void lg_complete(lg_test *t, const lg_response *responses, size_t n) {
   lg_complete_at(t, responses, n, lg_now_ns());
 }
@@ -263,17 +273,22 @@ void lg_test_progress(lg_test *t, uint64_t now_rel_ns) {
   t->hooks.progress(t->hooks.ctx, &p);
 }
 
+/* Samples the SUT is done with: completed, or dropped after a stop (lg_test_drop). */
+static uint64_t lg_settled(lg_test *t) {
+  return atomic_load_explicit(&t->completed, memory_order_acquire) + atomic_load(&t->dropped);
+}
+
 bool lg_test_wait(lg_test *t, uint64_t target, bool interruptible, uint64_t deadline_ns) {
   for (int i = 0; i < LG_SPIN_ITERS; i++) {
-    if (atomic_load_explicit(&t->completed, memory_order_acquire) >= target) return true;
+    if (lg_settled(t) >= target) return true;
     lg_cpu_relax();
   }
   uint64_t timeout = t->s.drain_timeout_ms * 1000000ULL;
-  uint64_t last = atomic_load(&t->completed), last_change = lg_now_ns();
+  uint64_t last = lg_settled(t), last_change = lg_now_ns();
   for (;;) {
     uint32_t seq = atomic_load(&t->wake_seq);
     atomic_store(&t->waiting, 1);
-    uint64_t done = atomic_load(&t->completed);
+    uint64_t done = lg_settled(t);
     uint64_t now = lg_now_ns();
     if (done >= target) break;
     if (interruptible && lg_test_stopping(t)) break;
@@ -291,7 +306,7 @@ bool lg_test_wait(lg_test *t, uint64_t target, bool interruptible, uint64_t dead
     lg_futex_wait(&t->wake_seq, seq, left < 50000000ULL ? left : 50000000ULL);
   }
   atomic_store(&t->waiting, 0);
-  return atomic_load_explicit(&t->completed, memory_order_acquire) >= target;
+  return lg_settled(t) >= target;
 }
 
 void lg_test_freeze(lg_test *t) {

@@ -6,6 +6,7 @@
 #include "sut/serial/dut.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 #define DEFAULT_BAUD 115200
 #define DEFAULT_TIMEOUT_MS 2000
 #define RX_CHUNK 4096
+#define SUT_SERIAL_MAX_LATE 3 /* late answers a re-sync reads past before name's own */
+#define CANCEL_POLL_MS 50 /* how often a long wait looks at sut_serial_dut_cancel */
 
 struct sut_serial_dut {
   sut_serial_config c;
@@ -30,6 +33,9 @@ struct sut_serial_dut {
   char cmd[SUT_SERIAL_CMD_MAX + 8]; /* the command in flight, for messages */
   char error[1024];
   uint64_t garbage;
+  atomic_bool cancel;
+  bool (*stop)(void *ctx);       /* sut_serial_dut_watch */
+  void *stop_ctx;
 };
 
 const char *sut_serial_strerror(int status) {
@@ -54,6 +60,7 @@ const char *sut_serial_status_name(int status) {
     case SUT_SERIAL_EMODEL: return "model";
     case SUT_SERIAL_EOPEN: return "open";
     case SUT_SERIAL_EIO: return "io";
+    case SUT_SERIAL_ECANCELED: return "canceled";
     case SUT_SERIAL_ENOMEM: return "nomem";
     default: return "invalid";
   }
@@ -112,14 +119,19 @@ static int port_status(int rc) {
                                           : SUT_SERIAL_EIO;
 }
 
+static bool canceled(const sut_serial_dut *d);
+
 /* Next line before the deadline: 1 with the line in line, len, cut; 0 on timeout, or a status. */
 static int next_line(sut_serial_dut *d, long long deadline, const char **line, size_t *len,
                      bool *cut) {
   for (;;) {
     if (sut_serial_assembler_next(&d->as, &d->rx_pos, &d->rx_left, line, len, cut)) return 1;
+    if (canceled(d)) return SUT_SERIAL_ECANCELED;
     long long left = deadline - sut_serial_now_ms();
     if (left < 0) return 0;
-    long n = sut_serial_port_read(d->port, d->rx, sizeof d->rx, (int)left);
+    long n = sut_serial_port_read(d->port, d->rx, sizeof d->rx,
+                                  left < CANCEL_POLL_MS ? (int)left : CANCEL_POLL_MS);
+    if (n == 0 && left > CANCEL_POLL_MS) continue; /* a slice passed: look at cancel again */
     if (n == 0) return 0;
     if (n < 0) return port_status((int)n);
     d->rx_pos = d->rx;
@@ -196,14 +208,33 @@ static bool take_line(sut_serial_dut *d, const char *raw, size_t len, bool cut) 
   return false;
 }
 
+void sut_serial_dut_cancel(sut_serial_dut *d, bool on) {
+  if (d) atomic_store(&d->cancel, on);
+}
+
+void sut_serial_dut_watch(sut_serial_dut *d, bool (*stop)(void *ctx), void *ctx) {
+  d->stop = stop;
+  d->stop_ctx = ctx;
+}
+
+static bool canceled(const sut_serial_dut *d) {
+  return atomic_load(&((sut_serial_dut *)d)->cancel) || (d->stop && d->stop(d->stop_ctx));
+}
+
+static int read_answer(sut_serial_dut *d, long long deadline, int timeout_ms);
+
+static void answer_reset(sut_serial_dut *d) {
+  memset(&d->ans, 0, sizeof d->ans);
+  d->ans.results = d->results;
+  d->ans.expecting = -1;
+}
+
 int sut_serial_dut_command(sut_serial_dut *d, const char *cmd, int timeout_ms) {
   if (!d || !cmd) return SUT_SERIAL_EINVAL;
+  if (canceled(d)) return SUT_SERIAL_ECANCELED;
   snprintf(d->cmd, sizeof d->cmd, "%.80s", cmd);
   d->error[0] = '\0';
-  sut_serial_answer *a = &d->ans;
-  memset(a, 0, sizeof *a);
-  a->results = d->results;
-  a->expecting = -1;
+  answer_reset(d);
   size_t len = strlen(cmd);
   if (len + 1 > SUT_SERIAL_CMD_MAX)
     return failf(d, SUT_SERIAL_EINVAL, "%zu characters with '%%': the protocol allows %d",
@@ -221,12 +252,20 @@ int sut_serial_dut_command(sut_serial_dut *d, const char *cmd, int timeout_ms) {
     if (rc) rc = port_status(rc);
   }
   if (rc) return failf(d, rc, "%s", sut_serial_port_error(d->port));
-  long long deadline = sut_serial_now_ms() + timeout_ms;
+  return read_answer(d, sut_serial_now_ms() + timeout_ms, timeout_ms);
+}
+
+/* Read one answer (lines up to m-ready) into d->ans before the deadline and classify it. */
+static int read_answer(sut_serial_dut *d, long long deadline, int timeout_ms) {
+  sut_serial_answer *a = &d->ans;
+  int rc;
   for (;;) {
     const char *line;
     size_t n;
     bool cut;
     rc = next_line(d, deadline, &line, &n, &cut);
+    if (rc == SUT_SERIAL_ECANCELED)
+      return failf(d, rc, "canceled after %zu lines of the answer", a->lines);
     if (rc < 0)
       return failf(d, rc, "%s (after %zu lines of the answer)", sut_serial_port_error(d->port),
                    a->lines);
@@ -336,5 +375,15 @@ int sut_serial_dut_resync(sut_serial_dut *d) {
   snprintf(d->cmd, sizeof d->cmd, "name");
   int rc = drain_quiet(d, 50, d->c.timeout_ms);
   if (rc) return failf(d, rc, "%s", sut_serial_port_error(d->port));
-  return sut_serial_dut_name(d, NULL, 0);
+  long long deadline = sut_serial_now_ms() + d->c.timeout_ms;
+  rc = sut_serial_dut_command(d, "name", 0);
+  /* a DUT that was only slow finishes its late answer first: read on to name's own */
+  for (int late = 0; late < SUT_SERIAL_MAX_LATE && !d->ans.has_name &&
+                     (rc == SUT_SERIAL_OK || rc == SUT_SERIAL_EANSWER);
+       late++) {
+    answer_reset(d);
+    rc = read_answer(d, deadline, d->c.timeout_ms);
+  }
+  if (rc) return rc;
+  return d->ans.has_name ? SUT_SERIAL_OK : missing(d, "m-name-dut-[...] line");
 }

@@ -13,7 +13,7 @@
  * m-dut-passthrough(<cmd>) and the DUT's lines prefixed "[dut]: ", ending with
  * "[dut]: m-ready"; the manager's own un-prefixed lines are ignored.
  *
- * Thread-safety: none; one thread drives a dut. Ownership: open hands it out, close
+ * Thread-safety: one thread drives a dut; sut_serial_dut_cancel may come from another. Ownership: open hands it out, close
  * frees it (NULL accepted).
  */
 #ifndef SUT_SERIAL_DUT_H
@@ -34,7 +34,8 @@
   X(EANSWER, -7, "the DUT answered with an error (e-[...])")                        \
   X(EPROTO, -8, "malformed or incomplete answer (garbage or a lost line)")          \
   X(EMODEL, -9, "the DUT runs another model than the workload")                     \
-  X(EIO, -10, "serial I/O error")
+  X(EIO, -10, "serial I/O error")                                                   \
+  X(ECANCELED, -11, "canceled: the SUT is unloading or closing")
 
 typedef enum {
 #define SUT_SERIAL_STATUS_ENUM_(name, value, text) SUT_SERIAL_##name = (value),
@@ -114,6 +115,15 @@ int sut_serial_dut_infer(sut_serial_dut *d, unsigned n, unsigned warmup, int tim
  * at most the config's timeout), drop it, and send name% again: the re-sync after a
  * fault. */
 int sut_serial_dut_resync(sut_serial_dut *d);
+
+/* Make every wait of the dut return ECANCELED within 50 ms (on = true) until it is turned
+ * off again: how the adapter stops a long window when it closes. The only call that may
+ * come from another thread than the one driving the dut. */
+void sut_serial_dut_cancel(sut_serial_dut *d, bool on);
+/* Also cancel while stop(ctx) returns true, asked every 50 ms of a wait (the adapter hands
+ * in loadgen's stop request for the job in flight); stop NULL removes it. Same thread as
+ * the commands. */
+void sut_serial_dut_watch(sut_serial_dut *d, bool (*stop)(void *ctx), void *ctx);
 
 /* The last failure, e.g. "infer 1 0: no m-ready within 500 ms (3 lines, last
  * 'm-lap-us-120'): the DUT hangs or the link lost bytes"; "" after success. */

@@ -54,6 +54,7 @@ typedef struct serial {
   ser_job *q;
   size_t q_head, q_len, q_cap;
   bool busy, quit;
+  bool stale;                    /* a canceled command may still be answering: re-sync */
   pthread_t worker;
   uint64_t discarded, not_loaded;
 
@@ -206,12 +207,22 @@ static void wait_idle(serial *s) {
   while (s->busy || s->q_len) pthread_cond_wait(&s->idle, &s->mu);
 }
 
+/* Drop the queue and stop the job in flight (an interrupted run: loadgen gave up on its
+ * samples) at the DUT's next line or within 50 ms. */
+static void cancel_all(serial *s) {
+  s->discarded += s->q_len;
+  s->q_len = 0;
+  if (!s->busy) return;
+  sut_serial_dut_cancel(s->dut, true);
+  wait_idle(s);
+  sut_serial_dut_cancel(s->dut, false);
+  s->stale = true;
+}
+
 static int ser_unload(void *self, const uint64_t *idx, size_t n) {
   serial *s = self;
   pthread_mutex_lock(&s->mu);
-  s->discarded += s->q_len;
-  s->q_len = 0;
-  wait_idle(s);
+  cancel_all(s);
   for (size_t i = 0; i < n; i++) {
     ser_input *in = find_input(s, idx[i]);
     if (!in) continue;
@@ -243,12 +254,18 @@ static void give_up(serial *s, lg_test *t, const char *what) {
 }
 
 /* Re-open the device after a hang-up (a USB serial adapter that re-enumerated). */
-static int reopen(serial *s) {
+static bool test_stopping(void *t) { return lg_test_stopping(t); }
+
+static int reopen(serial *s, lg_test *t) {
   char err[512];
+  sut_serial_dut *d = NULL;
+  int rc = sut_serial_dut_open(&d, &s->o.cfg, err, sizeof err);
+  pthread_mutex_lock(&s->mu); /* cancel_all reads s->dut from another thread */
   sut_serial_dut_close(s->dut);
-  s->dut = NULL;
-  int rc = sut_serial_dut_open(&s->dut, &s->o.cfg, err, sizeof err);
+  s->dut = d;
+  pthread_mutex_unlock(&s->mu);
   if (rc) note_fault(s, err);
+  else sut_serial_dut_watch(d, test_stopping, t);
   return rc;
 }
 
@@ -258,14 +275,15 @@ typedef int (*ser_step)(serial *s, void *arg);
  * SUT_SERIAL_OK, or the second failure's status with the run ended. */
 static int with_retry(serial *s, lg_test *t, ser_step step, void *arg) {
   int rc = step(s, arg);
-  if (rc == SUT_SERIAL_OK) return rc;
+  if (rc == SUT_SERIAL_OK || rc == SUT_SERIAL_ECANCELED) return rc; /* canceled: unloading */
   char first[1024];
   snprintf(first, sizeof first, "%s", sut_serial_dut_error(s->dut));
   note_fault(s, first);
   s->on_dut = false; /* a reset or a half-sent input: send it again */
-  int rr = rc == SUT_SERIAL_EHUP ? reopen(s) : SUT_SERIAL_OK;
+  int rr = rc == SUT_SERIAL_EHUP ? reopen(s, t) : SUT_SERIAL_OK;
   if (!rr) rr = sut_serial_dut_resync(s->dut);
   if (!rr) rc = step(s, arg);
+  if (rr == SUT_SERIAL_ECANCELED || rc == SUT_SERIAL_ECANCELED) return SUT_SERIAL_ECANCELED;
   if (!rr && rc == SUT_SERIAL_OK) {
     pthread_mutex_lock(&s->mu);
     s->recoveries++;
@@ -343,8 +361,10 @@ static int infer_timeout(const serial *s, double dut_us) {
   return ms > 2e9 ? 2000000000 : (int)ms;
 }
 
-/* Each sample on its own: input, infer 1 0, complete with the outputs. */
-static void run_samples(serial *s, const ser_job *j) {
+/* Each sample on its own: input, infer 1 0, complete with the outputs. Returns the
+ * samples completed. */
+static size_t run_samples(serial *s, const ser_job *j) {
+  size_t done = 0;
   for (size_t i = 0; i < j->n && !s->failed; i++) {
     infer_arg a = {j->s[i].index, 1, 0, infer_timeout(s, 0), {0}};
     pthread_mutex_lock(&s->mu);
@@ -352,11 +372,13 @@ static void run_samples(serial *s, const ser_job *j) {
     s->not_loaded += !resident;
     pthread_mutex_unlock(&s->mu);
     if (!resident) continue; /* never completed: loadgen counts it lost */
-    if (with_retry(s, j->t, infer_step, &a) || !take_outputs(s, j->t)) return;
+    if (with_retry(s, j->t, infer_step, &a) || !take_outputs(s, j->t)) break;
     record_timing(s, &a.timing, true);
     lg_response r = {j->s[i].id, s->out, s->out_elems * sizeof *s->out, 0};
     lg_complete(j->t, &r, 1);
+    done++;
   }
+  return done;
 }
 
 static int cmp_f64(const void *a, const void *b) {
@@ -365,18 +387,19 @@ static int cmp_f64(const void *a, const void *b) {
 }
 
 /* Offline: calibrate, then `windows` windows of >= window_ms DUT time each on different
- * inputs; the query's samples complete window by window (block k with window k). */
-static void run_windows(serial *s, const ser_job *j) {
-  size_t w = s->o.windows < j->n ? s->o.windows : j->n;
+ * inputs; the query's samples complete window by window (block k with window k).
+ * Returns the samples completed. */
+static size_t run_windows(serial *s, const ser_job *j) {
+  size_t w = s->o.windows < j->n ? s->o.windows : j->n, done = 0;
   infer_arg cal = {j->s[0].index, 1, 0, infer_timeout(s, 0), {0}};
-  if (with_retry(s, j->t, infer_step, &cal)) return;
+  if (with_retry(s, j->t, infer_step, &cal)) return 0;
   double per_us = cal.timing.dut_us ? (double)cal.timing.dut_us : 1;
   double want = ceil(s->o.window_ms * 1000.0 / per_us);
   unsigned n = want < 1 ? 1 : want > 1e9 ? 1000000000u : (unsigned)want;
   lg_response *resp = malloc(j->n * sizeof *resp);
   if (!resp) {
     give_up(s, j->t, "out of memory for the Offline completions");
-    return;
+    return 0;
   }
   for (size_t k = 0; k < w && !s->failed; k++) {
     size_t first = k * j->n / w, end = (k + 1) * j->n / w;
@@ -392,11 +415,28 @@ static void run_windows(serial *s, const ser_job *j) {
     for (size_t i = first; i < end; i++)
       resp[i - first] = (lg_response){j->s[i].id, s->out, s->out_elems * sizeof *s->out, 0};
     lg_complete(j->t, resp, end - first);
+    done += end - first;
   }
   free(resp);
+  return done;
 }
 
 /* ---- the worker and the queue ------------------------------------------------------------ */
+/* One job with loadgen's stop request watched: an interrupted run gives up the window in
+ * flight within 50 ms instead of finishing it. */
+static void run_job(serial *s, const ser_job *j) {
+  if (s->failed) return;
+  sut_serial_dut_watch(s->dut, test_stopping, j->t);
+  size_t done = j->windows ? run_windows(s, j) : run_samples(s, j);
+  if (s->dut) sut_serial_dut_watch(s->dut, NULL, NULL);
+  if (lg_test_stopping(j->t)) { /* a canceled command may still be answering */
+    lg_test_drop(j->t, j->n - done);
+    pthread_mutex_lock(&s->mu);
+    s->stale = true;
+    pthread_mutex_unlock(&s->mu);
+  }
+}
+
 static void *worker_main(void *arg) {
   serial *s = arg;
   pthread_mutex_lock(&s->mu);
@@ -407,9 +447,14 @@ static void *worker_main(void *arg) {
     s->q_head = (s->q_head + 1) % s->q_cap;
     s->q_len--;
     s->busy = true;
+    bool stale = s->stale;
+    s->stale = false;
     pthread_mutex_unlock(&s->mu);
-    if (!s->failed && j.windows) run_windows(s, &j);
-    else if (!s->failed) run_samples(s, &j);
+    if (stale && s->dut) { /* what a canceled command left on the line: not a fault */
+      s->on_dut = false;
+      sut_serial_dut_resync(s->dut);
+    }
+    run_job(s, &j);
     pthread_mutex_lock(&s->mu);
     s->busy = false;
     if (!s->q_len) pthread_cond_broadcast(&s->idle);
@@ -447,6 +492,7 @@ static void ser_close(void *self) {
   serial *s = self;
   if (!s) return;
   pthread_mutex_lock(&s->mu);
+  cancel_all(s);
   s->quit = true;
   pthread_cond_broadcast(&s->cv);
   pthread_mutex_unlock(&s->mu);

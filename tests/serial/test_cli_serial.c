@@ -145,7 +145,7 @@ static void test_hang_keeps_samples_invalid(void **state) {
   x->f.fault_at = 2 + 66 * 5 + 1; /* the sixth sample's db load */
   const char *args[] = {"--scenario", "singlestream", "--duration-ms", "100",
                         "--min-queries", "80", NULL};
-  assert_int_equal(cli(x, ",timeout_ms=200", args), 3);
+  assert_int_equal(cli(x, ",timeout_ms=1000", args), 3);
   load_results(x);
   assert_false(x->r.result.valid.v);
   bool found = false;

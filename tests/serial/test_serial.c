@@ -229,7 +229,7 @@ static const sut_device_info *recovered(void **state, fake_fault fault, unsigned
   fixture *x = *state;
   x->f.fault = fault;
   x->f.fault_at = at;
-  const lg_result *r = run(x, LG_SINGLE_STREAM, LG_MODE_PERFORMANCE, ",timeout_ms=300");
+  const lg_result *r = run(x, LG_SINGLE_STREAM, LG_MODE_PERFORMANCE, ",timeout_ms=1000");
   assert_int_equal(r->samples_lost, 0);
   assert_false(has_reason(r, LG_REASON_SUT_FAILED, NULL));
   const sut_device_info *d = &info(x)->device_timing;
@@ -248,7 +248,7 @@ static void test_fault_garbage_harmless(void **state) {
 static void test_fault_garbage_eats_ready(void **state) {
   const sut_device_info *d = recovered(state, FAKE_GARBAGE, 198, 1);
   assert_int_equal(d->garbage_lines, 1);
-  assert_non_null(strstr(d->last_fault, "no m-ready within 300 ms"));
+  assert_non_null(strstr(d->last_fault, "no m-ready within 1000 ms"));
 }
 
 static void test_fault_reset(void **state) {
@@ -262,16 +262,16 @@ static void test_fault_error_answer(void **state) {
 
 static void test_fault_lost_ready(void **state) {
   const sut_device_info *d = recovered(state, FAKE_NO_READY, 200, 1);
-  assert_non_null(strstr(d->last_fault, "'infer 1 0': no m-ready within 300 ms"));
+  assert_non_null(strstr(d->last_fault, "'infer 1 0': no m-ready within 1000 ms"));
 }
 
 static void test_fault_hang_ends_run(void **state) {
   fixture *x = *state;
   x->f.fault = FAKE_HANG;
   x->f.fault_at = 200;
-  const lg_result *r = run(x, LG_SINGLE_STREAM, LG_MODE_PERFORMANCE, ",timeout_ms=200");
+  const lg_result *r = run(x, LG_SINGLE_STREAM, LG_MODE_PERFORMANCE, ",timeout_ms=1000");
   assert_false(r->valid);
-  assert_true(has_reason(r, LG_REASON_SUT_FAILED, "no m-ready within 200 ms"));
+  assert_true(has_reason(r, LG_REASON_SUT_FAILED, "no m-ready within 1000 ms"));
   assert_false(has_reason(r, LG_REASON_INTERRUPTED, NULL));
   assert_true(r->samples_completed >= 1);
   assert_int_equal(r->samples_lost, 1);

@@ -14,8 +14,10 @@
  *   --model     wrong model: exit 1 with both model names, no run folder
  *   --lap-start just below 2^32: the counter wraps, DUT latency stays exact
  *   accuracy    outputs equal the CPU SUT's precision=int8 outputs bit for bit
+ *   Ctrl-C      in the middle of an Offline window: canceled at once, INVALID
  * Skipped (with the reason) when the simulator is not built.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -109,7 +111,7 @@ static void recovered(void **state, const char *fault, uint64_t recoveries, cons
   fixture *x = *state;
   const char *extra[] = {"--fault", fault, NULL};
   sim_start(x, extra);
-  int rc = cli(x, ",timeout_ms=300");
+  int rc = cli(x, ",timeout_ms=3000");
   if (rc != 0) fail_msg("exit %d: %s", rc, x->text);
   load(x);
   assert_true(x->r.result.valid.v);
@@ -128,7 +130,7 @@ static void test_garbage(void **state) {
 }
 
 static void test_reset(void **state) { recovered(state, "reset:150", 1, "boot banner"); }
-static void test_no_ready(void **state) { recovered(state, "no-ready:150", 1, "no m-ready within 300 ms"); }
+static void test_no_ready(void **state) { recovered(state, "no-ready:150", 1, "no m-ready within 3000 ms"); }
 static void test_error(void **state) { recovered(state, "error:150", 1, "e-[injected fault: error at command 150]"); }
 
 /* A fault that ends the run: exit 3, INVALID sut_failed, the samples so far kept. */
@@ -136,7 +138,7 @@ static void failed(void **state, const char *fault, const char *why) {
   fixture *x = *state;
   const char *extra[] = {"--fault", fault, NULL};
   sim_start(x, extra);
-  assert_int_equal(cli(x, ",timeout_ms=300"), 3);
+  assert_int_equal(cli(x, ",timeout_ms=3000"), 3);
   load(x);
   assert_false(x->r.result.valid.v);
   const char *text = reason(x, "sut_failed");
@@ -150,7 +152,7 @@ static void failed(void **state, const char *fault, const char *why) {
   assert_int_equal(stat(path, &st), 0);
 }
 
-static void test_hang(void **state) { failed(state, "hang:150", "no m-ready within 300 ms"); }
+static void test_hang(void **state) { failed(state, "hang:150", "no m-ready within 3000 ms"); }
 static void test_eio(void **state) { failed(state, "eio:150", "went away"); }
 
 static void test_wrong_model(void **state) {
@@ -224,6 +226,55 @@ static void test_outputs_bit_exact(void **state) {
   wl_close(m);
 }
 
+/* Ctrl-C in the middle of a 30 s Offline window: loadgen stops, unload cancels the window
+ * at once (no window is recorded), the run ends INVALID interrupted, close returns. */
+static void *stop_later(void *t) {
+  proc_sleep_ms(300);
+  lg_test_request_stop(t);
+  return NULL;
+}
+
+static void test_interrupt_offline_window(void **state) {
+  fixture *x = *state;
+  const char *none[] = {NULL};
+  sim_start(x, none);
+  wl_model *m;
+  char err[512], spec[300];
+  assert_int_equal(wl_open(&m, "kws", NULL, err, sizeof err), WL_OK);
+  lg_settings st;
+  lg_settings_default(&st, LG_OFFLINE);
+  st.drain_timeout_ms = 200;
+  sut_options o;
+  sut_options_default(&o);
+  /* the sim's clock advances 1000 us per inference: 30 s of DUT time = 30,000 runs of
+   * the real int8 model on this host, far longer than the test waits */
+  snprintf(spec, sizeof spec, "serial:%s,window_ms=30000,warmup=0", x->link);
+  o.spec = spec;
+  o.settings = &st;
+  sut *s;
+  if (sut_open(&s, &o, m, err, sizeof err)) fail_msg("%s", err);
+  lg_sut_ops so;
+  lg_qsl_ops qo;
+  sut_lg_bind(s, &so, &qo);
+  lg_test *t;
+  assert_int_equal(lg_test_init(&t, &st, &so, s, &qo, s, NULL), LG_OK);
+  pthread_t stopper;
+  assert_int_equal(pthread_create(&stopper, NULL, stop_later, t), 0);
+  assert_int_equal(lg_test_run(t), LG_OK);
+  pthread_join(stopper, NULL);
+  const lg_result *r = lg_test_result(t);
+  assert_false(r->valid);
+  assert_int_equal(r->samples_completed, 0);
+  sut_info *si = calloc(1, sizeof *si);
+  sut_describe(s, si);
+  assert_int_equal(si->device_timing.windows, 0);
+  assert_string_equal(si->device_timing.failure, "");
+  free(si);
+  sut_close(s);
+  lg_test_destroy(t);
+  wl_close(m);
+}
+
 int main(void) {
   const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
   snprintf(sim_path, sizeof sim_path, "%s/mlsb-dut-sim", build);
@@ -243,6 +294,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_wrong_model, setup, teardown),
       cmocka_unit_test_setup_teardown(test_counter_wrap, setup, teardown),
       cmocka_unit_test_setup_teardown(test_outputs_bit_exact, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_interrupt_offline_window, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
