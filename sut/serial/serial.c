@@ -509,6 +509,18 @@ static void ser_close(void *self) {
   free(s);
 }
 
+/* The longest the worker may take over one sample (one Offline window) before it either
+ * completes it or ends the run with lg_test_fail: every command of it timing out once and
+ * its retry too. Every wait here is bounded by its own timeout, so loadgen's drain_timeout
+ * (raised to this by the harness) must not declare the SUT hung first: on a slow link (an
+ * emulator, a large vww input) a sample can legitimately take longer than 10 s. */
+static uint64_t completion_gap_ms(const serial *s) {
+  uint64_t timeout = s->o.cfg.timeout_ms > 0 ? (uint64_t)s->o.cfg.timeout_ms : 2000;
+  uint64_t commands = 3 + (s->in_bytes + SUT_SERIAL_DB_CHUNK - 1) / SUT_SERIAL_DB_CHUNK;
+  uint64_t window = s->offline_windows ? 3ull * s->o.window_ms * (1 + s->o.warmup) + timeout : 0;
+  return 2 * (commands * timeout + window);
+}
+
 /* name% (one re-sync if the first try fails: the board may still be booting), then
  * profile% and the model check. */
 static int handshake(serial *s, const char *want, char *err, size_t errlen) {
@@ -563,7 +575,7 @@ static int ser_open(void **self, const sut_options *o, const wl_model *m, char *
   }
   rc = handshake(s, want, err, errlen);
   if (rc) goto fail_dut;
-  s->gap_ms = s->offline_windows ? 3ull * s->o.window_ms * (1 + s->o.warmup / 10) : 0;
+  s->gap_ms = completion_gap_ms(s);
   pthread_mutex_init(&s->mu, NULL);
   pthread_cond_init(&s->cv, NULL);
   pthread_cond_init(&s->idle, NULL);

@@ -40,7 +40,7 @@ static void sleep_ms(long ms) {
 static void *sut_main(void *arg) {
   slow_sut *u = arg;
   for (size_t i = 0; i < u->complete && i < u->n; i++) {
-    lg_response r = {u->s[i].id, NULL, 0};
+    lg_response r = {.id = u->s[i].id};
     lg_complete(u->t, &r, 1);
   }
   if (u->fail) {
