@@ -91,7 +91,10 @@ void mb_print_run_help(FILE *f) {
       "    --set KEY=VALUE      a config key (e.g. min_duration=2000, target_latency=10,\n"
       "                         *.Server.target_qps=500) or a workload parameter\n"
       "                         (e.g. delay_us=100); may repeat; applied after --config\n"
-      "    --target-qps Q       Server arrival rate / Offline expected throughput\n"
+      "    --target-qps Q       Server arrival rate / Offline expected throughput; for\n"
+      "                         Offline `auto` measures it first with short untimed probes\n"
+      "                         (1.25 x the probe's rate, so the query lasts past\n"
+      "                         min_duration on this machine)\n"
       "    --duration-ms MS     min_duration in milliseconds\n"
       "    --min-queries N      min_query_count\n"
       "    --until-stable P     keep running past the minimums until the headline metric's\n"
@@ -238,6 +241,11 @@ static int mb_parse_one(int c, const char *arg, mb_run_opts *o) {
       o->batch = (int)u;
       return MB_EXIT_OK;
     case OPT_TARGET:
+      if (!strcmp(arg, "auto")) {
+        o->target_qps_auto = true;
+        return MB_EXIT_OK;
+      }
+      o->target_qps_auto = false;
       o->target_qps = strtod(arg, &end);
       if (*end || end == arg || !(o->target_qps > 0) || o->target_qps > 1e9)
         return mb_bad("--target-qps", arg, "want a number > 0");
@@ -284,7 +292,13 @@ int mb_parse_run(int argc, char **argv, mb_run_opts *o, bool *help_shown) {
     if (rc) return rc;
   }
   if (optind < argc) return mb_bad("argument", argv[optind], "unexpected; flags start with --");
+  if (o->target_qps_auto && o->scenario != LG_OFFLINE)
+    return mb_bad("--target-qps", "auto", "auto sizes the Offline query; for the highest "
+                  "Server QPS use --find-peak");
   if (o->ab && !o->repeat) return mb_bad("--ab", o->ab, "needs --repeat N (N runs of each side)");
+  if (o->until_stable > 0 && o->mode_set && o->mode != LG_MODE_PERFORMANCE)
+    return mb_bad("--mode", lg_mode_name(o->mode), "--until-stable applies to performance "
+                  "runs only");
   o->argc = argc;
   o->argv = (const char *const *)argv;
   return MB_EXIT_OK;

@@ -40,6 +40,7 @@ typedef struct mb_run_opts {
   int batch;
   bool threads_set;
   double target_qps;             /* 0 = unset */
+  bool target_qps_auto;          /* --target-qps auto (Offline): measured by a probe */
   uint64_t duration_ms;          /* 0 = unset */
   uint64_t min_queries;          /* 0 = unset */
   bool quiet;                    /* no summary on stdout */

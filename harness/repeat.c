@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "harness/compare.h"
@@ -20,6 +21,7 @@
 #include "reports/runfolder.h"
 
 #define MB_MAX_AB_ARGS 64
+#define MB_EXIT_INTERRUPTED (-1) /* internal: a repetition was stopped by Ctrl-C */
 
 typedef struct mb_side {
   const char *label;           /* "A", "B" or NULL (plain --repeat) */
@@ -65,14 +67,32 @@ static int mb_side_b(const mb_run_opts *a, char *flags, mb_run_opts *b) {
   return MB_EXIT_OK;
 }
 
-static void mb_set_dir(char *dir, size_t len, const mb_run_opts *o) {
+/* The set's folder: --out, which must not exist yet (a set never mixes with older
+ * runs), or a new mlsb-runs/DATE-W-S-xN[-K]. */
+static int mb_set_dir(char *dir, size_t len, const mb_run_opts *o) {
   char name[256];
+  struct stat st;
   if (o->out) {
     snprintf(dir, len, "%s", o->out);
-    return;
+    if (stat(dir, &st) != 0) return MB_EXIT_OK;
+    fprintf(stderr, "mlsysbench run: --out %s: exists; a run set (--repeat) goes into a new "
+            "folder so it never mixes with older runs: choose another --out or remove it\n",
+            dir);
+    return MB_EXIT_USAGE;
   }
   rpt_runfolder_name(name, sizeof name, time(NULL), o->workload, lg_scenario_name(o->scenario));
   snprintf(dir, len, "mlsb-runs/%s-x%d", name, o->repeat);
+  for (int k = 2; stat(dir, &st) == 0; k++)
+    snprintf(dir, len, "mlsb-runs/%s-x%d-%d", name, o->repeat, k);
+  return MB_EXIT_OK;
+}
+
+/* The run was stopped by Ctrl-C (its reasons say "interrupted"). */
+static bool mb_interrupted(const rpt_results *r) {
+  for (size_t i = 0; i < r->result.reasons.count; i++)
+    if (!strcmp(r->result.reasons.items[i].code, lg_reason_name(LG_REASON_INTERRUPTED)))
+      return true;
+  return false;
 }
 
 /* Run repetition i (1-based) of one side into its set folder. */
@@ -87,8 +107,11 @@ static int mb_side_run(mb_side *s, int i) {
   const rpt_metric *m = &res.results.result.metric;
   s->metric[i - 1] = m->value.set ? m->value.v : NAN;
   s->rc[i - 1] = rc;
+  bool stopped = mb_interrupted(&res.results);
   printf("%s%srep %2d: %s\n", s->label ? s->label : "", s->label ? " " : "", i,
-         rc == MB_EXIT_OK ? "VALID" : rc == MB_EXIT_INVALID ? "INVALID" : "failed");
+         stopped ? "INVALID (interrupted)" : rc == MB_EXIT_OK ? "VALID"
+         : rc == MB_EXIT_INVALID ? "INVALID" : "failed");
+  if (stopped) rc = MB_EXIT_INTERRUPTED;
   fflush(stdout);
   mb_outcome_destroy(&res);
   return rc;
@@ -134,7 +157,13 @@ int mb_run_repeat(const mb_run_opts *o) {
   int n_sides = o->ab ? 2 : 1, worst = MB_EXIT_OK, rc = MB_EXIT_OK, reps = o->repeat;
   char *flags = o->ab ? strdup(o->ab) : NULL, base[900], unit[32] = "";
   if (o->ab && (!flags || (rc = mb_side_b(o, flags, &sides[1].opts)))) goto done;
-  mb_set_dir(base, sizeof base, o);
+  if (o->mode_set && o->mode == LG_MODE_ACCURACY) {
+    fprintf(stderr, "mlsysbench run: --repeat with --mode accuracy: an accuracy run checks "
+            "every output once and gives the same answer each time; repeat performance runs\n");
+    rc = MB_EXIT_USAGE;
+    goto done;
+  }
+  if ((rc = mb_set_dir(base, sizeof base, o)) != MB_EXIT_OK) goto done;
   for (int s = 0; s < n_sides; s++) {
     sides[s].label = o->ab ? (s ? "B" : "A") : NULL;
     snprintf(sides[s].dir, sizeof sides[s].dir, "%s%s%s", base, o->ab ? "/" : "",
@@ -150,6 +179,12 @@ int mb_run_repeat(const mb_run_opts *o) {
     for (int k = 0; k < n_sides; k++) {
       int s = (i % 2 == 0) ? n_sides - 1 - k : k; /* A B, B A, A B, ... */
       int r = mb_side_run(&sides[s], i);
+      if (r == MB_EXIT_INTERRUPTED) {
+        fprintf(stderr, "mlsysbench run: interrupted: the remaining repetitions are not run; "
+                "the set in %s has the runs done so far\n", base);
+        rc = MB_EXIT_INVALID;
+        goto done;
+      }
       if (r == MB_EXIT_USAGE || r == MB_EXIT_NOTSUP) { /* every repetition would fail */
         rc = r;
         goto done;

@@ -109,8 +109,13 @@ static int mb_plan_settings(const mb_run_opts *o, mb_plan *p) {
   if (o->duration_ms) s->min_duration_ms = o->duration_ms, mb_source(p, "min_duration", "--duration-ms");
   if (o->min_queries) s->min_query_count = o->min_queries, mb_source(p, "min_query_count", "--min-queries");
   if (o->until_stable > 0) s->until_stable = o->until_stable, mb_source(p, "until_stable", "--until-stable");
-  if (s->max_duration_ms && s->max_duration_ms < s->min_duration_ms) s->max_duration_ms = 0;
-  if (lg_settings_validate(s, p->err, sizeof p->err)) return MB_EXIT_USAGE;
+  if (lg_settings_validate(s, p->err, sizeof p->err)) {
+    char why[sizeof p->err];
+    snprintf(why, sizeof why, "%s", p->err);
+    snprintf(p->err, sizeof p->err, "the settings from defaults, --config, --set and flags "
+             "do not fit together: %.900s", why);
+    return MB_EXIT_USAGE;
+  }
   return MB_EXIT_OK;
 }
 
@@ -284,12 +289,55 @@ static void mb_token_default(mb_plan *p, const wl_info *info) {
   mb_source(p, "use_token_latencies", "workload (generates tokens)");
 }
 
+/* --target-qps auto (Offline): untimed probe runs of a growing sample count until one
+ * lasts MB_PROBE_MS, then expect 1.25 x its rate, so the timed query (1.1 x
+ * min_duration x expected) outlasts min_duration even if the long run is a little
+ * faster than the probe. Counters and energy see none of it (no hooks). */
+#define MB_PROBE_MS 300
+static int mb_calibrate_offline(mb_run_state *st, const lg_sut_ops *so, const lg_qsl_ops *qo) {
+  lg_settings probe = st->plan->settings;
+  probe.mode = LG_MODE_PERFORMANCE;
+  probe.min_duration_ms = 0, probe.max_duration_ms = 0, probe.until_stable = 0;
+  probe.offline_expected_qps = 1;
+  double rate = 0;
+  uint64_t n = 64, elapsed_ns = 0;
+  for (int i = 0; i < 6 && elapsed_ns < MB_PROBE_MS * 1000000ULL; i++) {
+    lg_test *t;
+    probe.min_query_count = n;
+    int rc = lg_test_init(&t, &probe, so, st->sut, qo, st->sut, &(lg_hooks){0});
+    if (!rc) rc = lg_test_run(t);
+    const lg_result *r = rc ? NULL : lg_test_result(t);
+    if (r && r->samples_completed == n) {
+      elapsed_ns = r->last_completion_ns, rate = r->samples_per_s;
+      rpt_detail_logf(st->detail, "offline_probe", "%llu samples in %.3f ms: %.1f samples/s",
+                      (unsigned long long)n, elapsed_ns / 1e6, rate);
+    }
+    lg_test_destroy(t);
+    if (!r || r->samples_completed != n) {
+      fprintf(stderr, "mlsysbench run: --target-qps auto: the probe of %llu samples did not "
+              "complete; give --target-qps a number\n", (unsigned long long)n);
+      return MB_EXIT_ERROR;
+    }
+    double grow = elapsed_ns ? 1.2 * MB_PROBE_MS * 1e6 / (double)elapsed_ns : 16;
+    n = (uint64_t)((double)n * (grow < 2 ? 2 : grow > 64 ? 64 : grow));
+  }
+  st->plan->settings.offline_expected_qps = 1.25 * rate;
+  mb_source(st->plan, "target_qps", "--target-qps auto");
+  rpt_detail_logf(st->detail, "offline_expected_qps", "auto: %.1f (1.25 x the probe's %.1f "
+                  "samples/s)", 1.25 * rate, rate);
+  return MB_EXIT_OK;
+}
+
 static int mb_run_test(mb_run_state *st) {
   lg_sut_ops so;
   lg_qsl_ops qo;
   sut_lg_bind(st->sut, &so, &qo);
   const wl_info *info = wl_model_info(st->wl);
   mb_token_default(st->plan, info);
+  if (st->o->target_qps_auto && st->plan->settings.mode != LG_MODE_ACCURACY) {
+    int rc = mb_calibrate_offline(st, &so, &qo);
+    if (rc) return rc;
+  }
   st->tty = isatty(STDERR_FILENO);
   lg_hooks hooks = {st, mb_on_progress, mb_on_log,
                     st->plan->settings.mode == LG_MODE_ACCURACY ? wl_tensor_bytes(&info->output) : 0,

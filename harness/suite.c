@@ -15,7 +15,7 @@ static const char *const mb_quick_suite[] = {
     "--workload kws --scenario singlestream --duration-ms 2000",
     "--workload kws --scenario multistream --duration-ms 2000",
     "--workload kws --scenario server --target-qps 400 --duration-ms 2000 --set target_latency=50",
-    "--workload kws --scenario offline --target-qps 6000 --duration-ms 2000",
+    "--workload kws --scenario offline --target-qps auto --duration-ms 2000",
     "--workload kws --scenario offline --mode accuracy",
     NULL};
 

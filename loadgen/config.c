@@ -353,20 +353,13 @@ static void lg_apply_entries(lg_settings *s, const lg_entries *es, const char *m
   }
 }
 
-static int lg_apply(lg_settings *s, lg_entries *es, const char *origin,
-                    const char *model, lg_config_note_fn note, void *ctx, char *err,
-                    size_t errlen) {
-  lg_settings next = *s;
-  lg_apply_entries(&next, es, model, NULL, NULL);
-  int rc = lg_settings_validate(&next, err, errlen);
-  if (rc == LG_OK) {
-    lg_apply_entries(s, es, model, note, ctx);
-  } else {
-    char why[200];
-    lg_fmt(why, sizeof why, "%s", err);
-    lg_fmt(err, errlen, "%s: the resulting settings are invalid: %s", origin, why);
-  }
-  return rc;
+/* Values were range-checked when read; combinations of keys (max_duration >=
+ * min_duration, ...) are judged once every source is applied (lg_settings_validate),
+ * so a later file or --set may still complete them. */
+static int lg_apply(lg_settings *s, lg_entries *es, const char *model,
+                    lg_config_note_fn note, void *ctx) {
+  lg_apply_entries(s, es, model, note, ctx);
+  return LG_OK;
 }
 
 int lg_config_apply_file(lg_settings *s, const char *path, const char *model,
@@ -375,7 +368,7 @@ int lg_config_apply_file(lg_settings *s, const char *path, const char *model,
   lg_entries es = {0};
   if (err && errlen) err[0] = '\0';
   int rc = lg_read_file(path, &es, err, errlen);
-  if (rc == LG_OK) rc = lg_apply(s, &es, path, model, note, note_ctx, err, errlen);
+  if (rc == LG_OK) rc = lg_apply(s, &es, model, note, note_ctx);
   free(es.v);
   return rc;
 }
@@ -409,5 +402,5 @@ int lg_config_apply_string(lg_settings *s, const char *where, const char *text,
   int rc = lg_check_entry(&e, err, errlen);
   if (rc) return rc;
   lg_entries es = {&e, 1, 1};
-  return lg_apply(s, &es, where, model, note, note_ctx, err, errlen);
+  return lg_apply(s, &es, model, note, note_ctx);
 }

@@ -192,8 +192,11 @@ typedef void (*lg_config_note_fn)(void *ctx, const char *where, const char *key,
 
 /*
  * Apply one config file to *s for `model` (the workload name or --model). Entries for
- * other models are syntax-checked too. On error returns LG_ECONFIG / LG_EIO and writes
- * "file:line: key 'k': value 'v': why; what to do" into err; *s is left unchanged.
+ * other models are syntax-checked too and every value is range-checked. On error
+ * returns LG_ECONFIG / LG_EIO and writes "file:line: key 'k': value 'v': why; what to
+ * do" into err; *s is left unchanged. Rules between keys (max_duration >= min_duration,
+ * find-peak needs Server, ...) are not judged here, since a later file or --set may
+ * complete them: call lg_settings_validate (lg_test_init does) once all are applied.
  */
 int lg_config_apply_file(lg_settings *s, const char *path, const char *model,
                          lg_config_note_fn note, void *note_ctx, char *err,

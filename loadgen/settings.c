@@ -60,6 +60,7 @@ static bool lg_bad_fraction(double p) { return !(p > 0.0 && p < 1.0); }
 
 int lg_settings_validate(const lg_settings *s, char *err, size_t errlen) {
   const char *key = NULL, *why = NULL;
+  char other[96];
   double v = 0;
   if ((unsigned)s->scenario >= LG_SCENARIO_COUNT) {
     key = "scenario", why = "unknown scenario", v = s->scenario;
@@ -86,10 +87,14 @@ int lg_settings_validate(const lg_settings *s, char *err, size_t errlen) {
     key = "multi_stream_samples_per_query", why = "must be in 1..65536";
     v = (double)s->multi_stream_samples_per_query;
   } else if (s->max_duration_ms && s->max_duration_ms < s->min_duration_ms) {
-    key = "max_duration_ms", why = "must be 0 (unlimited) or >= min_duration_ms";
+    lg_fmt(other, sizeof other, "must be 0 (unlimited) or >= min_duration_ms, which is %llu",
+           (unsigned long long)s->min_duration_ms);
+    key = "max_duration_ms", why = other;
     v = (double)s->max_duration_ms;
   } else if (s->max_query_count && s->max_query_count < s->min_query_count) {
-    key = "max_query_count", why = "must be 0 (unlimited) or >= min_query_count";
+    lg_fmt(other, sizeof other, "must be 0 (unlimited) or >= min_query_count, which is %llu",
+           (unsigned long long)s->min_query_count);
+    key = "max_query_count", why = other;
     v = (double)s->max_query_count;
   } else if (s->drain_timeout_ms < 1) {
     key = "drain_timeout_ms", why = "must be >= 1", v = (double)s->drain_timeout_ms;

@@ -7,6 +7,7 @@
  */
 #include "reports/compare.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -594,9 +595,20 @@ static int add_rep(rpt_compare_run *run, const char *path, rpt_results *r, char 
   }
   run->n_rows += r->result.counts.samples_issued;
   run->n_completed += r->result.counts.samples_completed;
+  if (!r->result.valid.set || !r->result.valid.v) run->reps_not_valid++;
   run->n_reps++;
   if (i > 0) rpt_results_destroy(r);
   return RPT_OK;
+}
+
+/* Entries of folder named rep-*. */
+static size_t count_reps(const char *folder) {
+  size_t n = 0;
+  DIR *d = opendir(folder);
+  for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+    n += strncmp(e->d_name, "rep-", 4) == 0;
+  if (d) closedir(d);
+  return n;
 }
 
 static int load_set(const char *folder, rpt_compare_run *run, char *err, size_t errlen) {
@@ -613,6 +625,14 @@ static int load_set(const char *folder, rpt_compare_run *run, char *err, size_t 
       if (run->n_reps > 0) rpt_results_destroy(&r); /* else run->results owns it */
       goto fail;
     }
+  }
+  size_t listed = count_reps(folder);
+  if (listed != run->n_reps) {
+    rc = rpt__errf(err, errlen, RPT_EFORMAT, "%s: %zu rep-* folders, but rep-01 to rep-%02zu "
+                   "are only %zu of them: a run set numbers its repetitions from rep-01 "
+                   "without gaps (remove or renumber the others)", folder, listed,
+                   run->n_reps, run->n_reps);
+    goto fail;
   }
   return RPT_OK;
 fail:
@@ -670,6 +690,14 @@ static int set_metrics(rpt_comparison *c, const rpt_compare_run *a, const rpt_co
   }
   c->run_sets = true;
   free(va), free(vb);
+  for (int side = 0; side < 2; side++) {
+    const rpt_compare_run *r = side ? b : a;
+    if (r->reps_not_valid &&
+        note_add(&c->notes, "%zu of the %s set's %zu repetitions are not VALID (see their "
+                 "summary.txt); they are in the means", r->reps_not_valid,
+                 side ? "new" : "baseline", r->n_reps) != RPT_OK)
+      return RPT_ENOMEM;
+  }
   return note_add(&c->notes, "run sets of %zu and %zu repetitions: mean over repetitions, "
                   "interval by bootstrap over repetitions, Mann-Whitney test on their values; "
                   "a verdict needs both%s",
@@ -694,7 +722,15 @@ static int compute_metrics(rpt_comparison *c, const rpt_compare_run *a,
   int rc = metric_throughput(c, a, b, scratch);
   if (rc != RPT_OK) return rc;
   rpt_compare_mwu(a->latency_ns, a->n_completed, b->latency_ns, b->n_completed, &test);
-  for (int id = M_P50; id <= M_P99; id++) metric_latency(c, id, a, b, &test, scratch);
+  bool offline = a->results.result.scenario && !strcmp(a->results.result.scenario, "Offline");
+  for (int id = M_P50; id <= M_P99; id++) {
+    metric_latency(c, id, a, b, &test, scratch);
+    if (offline) { /* one query: a sample's latency is its place in the queue */
+      c->metrics[c->n_metrics - 1].verdict = RPT_VERDICT_UNTESTED;
+      c->metrics[c->n_metrics - 1].note = "Offline: latency is the sample's place in one "
+                                          "query, not judged";
+    }
+  }
   return metric_energy(c, &a->results, &b->results);
 }
 
@@ -722,6 +758,9 @@ static const char *scenario_note(const char *scenario) {
   if (strcmp(scenario, "Server") == 0)
     return "Server: throughput follows the arrival schedule (the target QPS), not the "
            "SUT's capacity";
+  if (strcmp(scenario, "Offline") == 0)
+    return "Offline: every sample is in one query, so a sample's latency is its place in "
+           "the queue, not a service time: latencies are shown, only throughput is judged";
   if (strcmp(scenario, "MultiStream") == 0)
     return "MultiStream: latencies are per sample; the scenario's own metric is the "
            "per-query p99 in results.json";
@@ -879,9 +918,11 @@ static void print_verdict(FILE *f, const rpt_comparison *c) {
     }
   if (*sep == ',') fputc(')', f);
   if (c->n_metrics > 0)
-    fprintf(f, "; significant: %g%% CI of the change excludes 0 and |change| > %g%%; "
+    fprintf(f, "; significant: %g%% CI of the change excludes 0 and |change| > %g%%%s; "
             "%zu bootstrap resamples, seed %llu", 100 * c->opts.confidence,
-            100 * c->opts.threshold, c->opts.resamples, (unsigned long long)c->opts.seed);
+            100 * c->opts.threshold,
+            c->run_sets ? " and the repetitions' Mann-Whitney p < 1 - confidence" : "",
+            c->opts.resamples, (unsigned long long)c->opts.seed);
   fputc('\n', f);
 }
 

@@ -115,6 +115,7 @@ typedef struct rpt_compare_run {
    * (n_rows and n_completed sum the repetitions), and rep_values[metric][i] is
    * repetition i's value of each metric (NAN when a repetition lacks it). */
   size_t n_reps;
+  size_t reps_not_valid;    /* repetitions not VALID (accuracy runs included) */
   double *rep_values[RPT_COMPARE_METRICS];
 } rpt_compare_run;
 

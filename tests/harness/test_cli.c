@@ -194,8 +194,8 @@ static void test_until_stable(void **state) {
   char out[65536], dir[400];
   snprintf(dir, sizeof dir, "%s/stable", tmpdir);
   int rc = mlsb(out, sizeof out, 0, "run --workload delay --set delay_us=50 --set "
-                "delay_dist=exponential --scenario singlestream --duration-ms 10 "
-                "--min-queries 64 --until-stable 5%% --out %s", dir);
+                "delay_dist=exponential --set max_duration=60000 --scenario singlestream "
+                "--duration-ms 10 --min-queries 64 --until-stable 5%% --out %s", dir);
   if (rc) fail_msg("exit %d:\n%s", rc, out);
   json_object *res = load_results(dir);
   assert_true(jbool(res, "result.until_stable.met"));
@@ -214,7 +214,7 @@ static void test_until_stable(void **state) {
  * repetitions; compare refuses a set against a single run. */
 static void test_repeat_and_ab(void **state) {
   (void)state;
-  char out[65536], dir[400], path[600];
+  char out[65536], dir[400], path[1000];
   const char *quick = "--workload delay --scenario singlestream --duration-ms 100 --min-queries 64";
   snprintf(dir, sizeof dir, "%s/rep", tmpdir);
   int rc = mlsb(out, sizeof out, 0, "run %s --set delay_us=100 --repeat 2 --out %s", quick, dir);
@@ -240,6 +240,48 @@ static void test_repeat_and_ab(void **state) {
   assert_non_null(strstr(out, "compare a set with a set"));
   assert_int_equal(mlsb(out, sizeof out, 0, "run --ab '--threads 1'"), 2);
   assert_non_null(strstr(out, "needs --repeat"));
+  /* a set never mixes with older runs; a gap in the numbering is refused */
+  snprintf(dir, sizeof dir, "%s/rep", tmpdir);
+  assert_int_equal(mlsb(out, sizeof out, 0, "run %s --repeat 2 --out %s", quick, dir), 2);
+  assert_non_null(strstr(out, "exists; a run set (--repeat) goes into a new folder"));
+  snprintf(path, sizeof path, "mv %s/rep-02 %s/rep-03", dir, dir);
+  assert_int_equal(system(path), 0);
+  assert_int_equal(mlsb(out, sizeof out, 0, "compare %s %s", dir, dir), 2);
+  assert_non_null(strstr(out, "without gaps"));
+  assert_int_equal(mlsb(out, sizeof out, 0, "run --mode accuracy --repeat 2"), 2);
+  assert_non_null(strstr(out, "same answer each time"));
+  /* Ctrl-C ends the whole set, not one repetition */
+  snprintf(dir, sizeof dir, "%s/rep-int", tmpdir);
+  rc = mlsb(out, sizeof out, 2000, "run --workload delay --set delay_us=100 --duration-ms 1500 "
+            "--repeat 3 --out %s", dir);
+  assert_int_equal(rc, 3);
+  assert_non_null(strstr(out, "INVALID (interrupted)"));
+  assert_non_null(strstr(out, "the remaining repetitions are not run"));
+  assert_false(exists(dir, "rep-03/results.json"));
+}
+
+/* --target-qps auto: untimed probes size the Offline query so the run outlasts
+ * min_duration on whatever machine runs it. */
+static void test_offline_auto_target(void **state) {
+  (void)state;
+  char out[65536], dir[400], log[600];
+  snprintf(dir, sizeof dir, "%s/auto", tmpdir);
+  int rc = mlsb(out, sizeof out, 0, "run --workload kws --scenario offline --target-qps auto "
+                "--duration-ms 500 --out %s", dir);
+  if (rc) fail_msg("exit %d:\n%s", rc, out);
+  json_object *res = load_results(dir);
+  assert_true(jbool(res, "result.checks.min_duration_met"));
+  json_object_put(res);
+  snprintf(log, sizeof log, "%s/detail.log", dir);
+  FILE *f = fopen(log, "r");
+  assert_non_null(f);
+  size_t n = fread(out, 1, sizeof out - 1, f);
+  out[n] = '\0';
+  fclose(f);
+  assert_non_null(strstr(out, "offline_probe"));
+  assert_non_null(strstr(out, "1.25 x the probe's"));
+  assert_int_equal(mlsb(out, sizeof out, 0, "run --scenario server --target-qps auto"), 2);
+  assert_non_null(strstr(out, "--find-peak"));
 }
 
 static void test_bad_input(void **state) {
@@ -265,6 +307,9 @@ static void test_bad_input(void **state) {
   assert_int_equal(mlsb(out, sizeof out, 0, "run --set delay_usx=5 --workload delay"), 2);
   assert_non_null(strstr(out, "--set for workload delay"));
   assert_non_null(strstr(out, "accepted keys: delay_us, delay_dist"));
+  assert_int_equal(mlsb(out, sizeof out, 0, "run --set max_duration=4000 --workload null"), 2);
+  assert_non_null(strstr(out, "max_duration_ms: 4000: must be 0 (unlimited) or >= "
+                              "min_duration_ms, which is 10000"));
   assert_int_equal(mlsb(out, sizeof out, 0, "run --set min_duration=-3"), 2);
   assert_non_null(strstr(out, "min_duration"));
   assert_int_equal(mlsb(out, sizeof out, 0, "run --sut quantum"), 2);
@@ -590,6 +635,7 @@ int main(void) {
       cmocka_unit_test(test_delay_latency_and_issue_delay),
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_until_stable),
+      cmocka_unit_test(test_offline_auto_target),
       cmocka_unit_test(test_repeat_and_ab),
       cmocka_unit_test(test_config_sources_in_results),
       cmocka_unit_test(test_interrupt_writes_invalid_folder),

@@ -184,8 +184,23 @@ static void test_bad_lines(void **state) {
   expect_error("*.Server.target_qps = 5 7\n", ":1:", "unexpected text '7'");
   expect_error("*.Server.target_qps\n", ":1:", "expected 'key = value'");
   expect_error("*.Offline.samples_per_query = 8\n", ":1:", "does not apply to the Offline");
-  expect_error("*.*.min_duration = 5000\n*.*.max_duration = 100\n", "invalid",
-               "max_duration_ms");
+}
+
+/* Rules between keys are judged after every source, not file by file: a later file or
+ * --set may complete them. */
+static void test_cross_key_rules_after_all_sources(void **state) {
+  (void)state;
+  lg_settings s;
+  char err[512] = "";
+  notes n = {0};
+  assert_int_equal(apply("*.*.max_duration = 4000\n", "kws", LG_SERVER, &s, err, sizeof err, &n),
+                   LG_OK);
+  assert_int_equal(lg_settings_validate(&s, err, sizeof err), LG_ECONFIG); /* min 10 s */
+  assert_non_null(strstr(err, "max_duration_ms: 4000"));
+  assert_non_null(strstr(err, "min_duration_ms, which is 10000"));
+  assert_int_equal(lg_config_apply_string(&s, "--set", "min_duration=500", "kws", NULL, NULL,
+                                          err, sizeof err), LG_OK);
+  assert_int_equal(lg_settings_validate(&s, err, sizeof err), LG_OK);
 }
 
 static void test_missing_file(void **state) {
@@ -249,6 +264,7 @@ int main(void) {
       cmocka_unit_test(test_ignored_keys_are_reported),
       cmocka_unit_test(test_token_keys),
       cmocka_unit_test(test_bad_lines),
+      cmocka_unit_test(test_cross_key_rules_after_all_sources),
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_set_strings),
       cmocka_unit_test(test_key_table),

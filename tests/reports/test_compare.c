@@ -170,6 +170,30 @@ static void test_latency_plus_10_percent_is_slower(void **state) {
   rpt_comparison_destroy(&c);
 }
 
+/* Offline: one query, so latencies are queue positions: shown, never judged; the
+ * throughput still is. */
+static void test_offline_judges_throughput_only(void **state) {
+  (void)state;
+  rpt_compare_run a, b;
+  make_run(&a, 20000, 1.0, 11);
+  make_run(&b, 20000, 1.10, 22);
+  rpt_set_string(&a.results.result.scenario, "Offline");
+  rpt_set_string(&b.results.result.scenario, "Offline");
+  rpt_comparison c;
+  char err[256];
+  rpt_compare_opts o = opts();
+  assert_int_equal(rpt_compare(&a, &b, &o, &c, err, sizeof err), RPT_OK);
+  for (int i = 0; i < 3; i++) {
+    const rpt_compare_metric *m = metric(&c, latency_keys[i]);
+    assert_int_equal(m->verdict, RPT_VERDICT_UNTESTED);
+    assert_true(m->change > 0.05); /* the change is still shown */
+  }
+  assert_int_equal(metric(&c, "throughput_samples_per_s")->verdict, RPT_VERDICT_SLOWER);
+  rpt_comparison_destroy(&c);
+  rpt_compare_run_destroy(&a);
+  rpt_compare_run_destroy(&b);
+}
+
 static void test_latency_minus_10_percent_is_faster(void **state) {
   rpt_comparison c;
   compare_scaled(1 / 1.10, &c, opts());
@@ -553,6 +577,7 @@ int main(void) {
       cmocka_unit_test(test_mwu_hand_computed),
       cmocka_unit_test(test_latency_plus_10_percent_is_slower),
       cmocka_unit_test(test_latency_minus_10_percent_is_faster),
+      cmocka_unit_test(test_offline_judges_throughput_only),
       cmocka_unit_test(test_identical_distributions_no_change),
       cmocka_unit_test(test_same_seed_same_interval),
       cmocka_unit_test(test_bootstrap_matches_brute_force),
