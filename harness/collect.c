@@ -57,13 +57,38 @@ static int mb_collect_counters(mb_collect *c, const mb_run_opts *o, const sut *s
   return rc == 0 ? MB_EXIT_OK : MB_EXIT_USAGE;
 }
 
-static int mb_collect_energy(mb_collect *c, const char *spec, char *err, size_t errlen) {
+/* CPU cores the SUT's workers use (1 when it completes inline); 0 when it is not the
+ * CPU SUT (a GPU's or a board's TDP is not shared by host cores). */
+static unsigned mb_sut_cpu_cores(const sut *s) {
+  sut_info *info = calloc(1, sizeof *info);
+  unsigned n = 0;
+  if (info) {
+    sut_describe(s, info);
+    if (!strcmp(info->name, "cpu")) n = info->threads > 0 ? (unsigned)info->threads : 1;
+    free(info);
+  }
+  return n;
+}
+
+/* TDP for the estimate: the profile's, scaled to the share of its cores the CPU SUT
+ * used (a 2-worker run is not charged a 32-core package), said so in the source. */
+static int mb_collect_energy(mb_collect *c, const sut *s, const char *spec, char *err,
+                             size_t errlen) {
   mb_energy_options eo;
   mb_energy_options_default(&eo);
   double tdp;
+  char source[200];
   if (c->have_profile && hwp_tdp_watts(&c->profile, &tdp) == HWP_OK) {
+    unsigned used = mb_sut_cpu_cores(s);
+    const hwp_figure *cores = &c->profile.cores;
     eo.tdp_watts = tdp;
     eo.tdp_source = c->profile.name;
+    if (used && cores->present && used < cores->value) {
+      eo.tdp_watts = tdp * used / cores->value;
+      snprintf(source, sizeof source, "%s, %g W scaled to the %u of its %g cores the SUT used",
+               c->profile.name, tdp, used, cores->value);
+      eo.tdp_source = source;
+    }
   }
   return mb_energy_open(&c->energy, spec, &eo, err, errlen) == 0 ? MB_EXIT_OK : MB_EXIT_USAGE;
 }
@@ -79,7 +104,7 @@ int mb_collect_open(mb_collect **out, const mb_run_opts *o, const sut *s, const 
   c->out_bytes = wl_tensor_bytes(&w->output);
   int rc = mb_collect_profile(c, o->profile, err, errlen);
   if (!rc) rc = mb_collect_counters(c, o, s, err, errlen);
-  if (!rc && o->energy) rc = mb_collect_energy(c, o->energy, err, errlen);
+  if (!rc && o->energy) rc = mb_collect_energy(c, s, o->energy, err, errlen);
   char sde_err[256];
   if (!rc && mb_counters_sde_open(&c->sde, sde_err, sizeof sde_err)) c->sde = NULL;
   return rc;

@@ -545,7 +545,7 @@ static const backend NVML = {"nvml", nvml_open, nvml_start, nvml_sample,
 
 typedef struct estimate {
   double tdp_watts;
-  char source[96];
+  char source[200];
 } estimate;
 
 static int estimate_open(void **self, const char *arg, const mb_energy_options *o,
@@ -622,7 +622,7 @@ typedef enum { PHASE_OPEN, PHASE_RUNNING, PHASE_STOPPED } phase;
 
 struct mb_energy {
   mb_energy_options o;           /* strings point into the buffers below */
-  char root[ROOT_MAX], tdp_source[96], nvml_library[PATH_MAX];
+  char root[ROOT_MAX], tdp_source[200], nvml_library[PATH_MAX];
   mb_energy_nvml_api nvml_api;
   const backend *be;             /* NULL: unavailable, reason says why */
   void *self;

@@ -459,6 +459,11 @@ static void test_counters_energy_roofline(void **state) {
   assert_true(task_clock && papi);
   assert_true(jbool(res, "energy.estimate"));
   assert_true(json_object_get_double(jget(res, "energy.joules")) > 0);
+  /* the 225 W of the 32-core profile, scaled to the cores the SUT used */
+  double watts = json_object_get_double(jget(res, "energy.avg_watts"));
+  uint64_t used = (uint64_t)json_object_get_int64(jget(res, "sut.threads"));
+  assert_true(fabs(watts - 225.0 * (double)(used ? used : 1) / 32) < 1e-6);
+  assert_non_null(strstr(json_object_get_string(jget(res, "energy.method")), "cores the SUT used"));
   assert_string_equal(json_object_get_string(jget(res, "roofline.profile")), "x86-64-server");
   assert_true(json_object_get_double(jget(res, "roofline.achieved_flops")) > 0);
   /* x86-64-server: 80 GFLOP/s per core, times the SUT's workers (one per core here) */
