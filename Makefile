@@ -5,7 +5,7 @@
 #   make run        deps + build + the quick suite on the CPU SUT
 #   make test       deps + build + every test (cmocka units and CLI end-to-end)
 #   make test SANITIZE=address,undefined   the same under ASan+UBSan (own build dir)
-#   make test-tsan  loadgen and SUT tests under ThreadSanitizer
+#   make test-tsan  loadgen, SUT and CUDA SUT tests under ThreadSanitizer
 #   make fuzz       the serial line parser under libFuzzer (clang) for FUZZ_SECONDS
 #   make bench      the harness's own cost with the null workload (not a test)
 #   make bench-peer the CPU SUT against PyTorch CPU on the same shapes (not a test)
@@ -53,17 +53,20 @@ LDLIBS  = $(shell pkg-config --libs $(PKGS)) -lsde -lcsv $(CUDA_LIBS) -ldl -lm -
 LDFLAGS = $(SANFLAGS)
 
 # CUDA: sut/cuda/ when an nvcc of CUDA 12 or 13 is found, else sut/cuda/unavailable.c
-# (the "cuda" SUT then says why). cudart is linked statically, cuBLAS with an rpath.
+# (the "cuda" SUT then says why) and the host-only parts its tests use (precision.c,
+# batcher.c). cudart is linked statically; cuBLAS is dlopen'ed from $(CUDA_HOME)/lib64
+# (then the loader's path) when a gemm run needs it, so no process pays its start-up.
 CUDA_MAJOR := $(if $(NVCC),$(shell "$(NVCC)" --version 2>/dev/null | sed -n 's/.*release \([0-9]*\)\..*/\1/p'))
 ifneq ($(filter 12 13,$(CUDA_MAJOR)),)
 CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
 CUDA_SRC  := $(filter-out sut/cuda/unavailable.c,$(wildcard sut/cuda/*.c))
 CU_OBJ    := $(patsubst %.cu,$(BUILD)/obj/%.cu.o,$(wildcard sut/cuda/*.cu))
-CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart_static -lrt -lstdc++
+CUDA_LIBS := -L$(CUDA_HOME)/lib64 -lcudart_static -lrt -lstdc++
 NVCCFLAGS  = -std=c++17 -O2 -g -I. $(CUDA_ARCHS) -Xcompiler -Wall,-Wextra -MMD -MP
 $(BUILD)/obj/sut/cuda/%.o: EXTRA_CFLAGS += -I$(CUDA_HOME)/include
+$(BUILD)/obj/sut/cuda/blas.o: EXTRA_CFLAGS += -DSUT_CUDA_LIBDIR='"$(CUDA_HOME)/lib64"' 
 else
-CUDA_SRC  := sut/cuda/unavailable.c sut/cuda/precision.c
+CUDA_SRC  := sut/cuda/unavailable.c sut/cuda/precision.c sut/cuda/batcher.c
 CU_OBJ    :=
 CUDA_LIBS :=
 ifneq ($(CUDA_MAJOR),)
@@ -101,7 +104,7 @@ test-run: $(BIN) $(TEST_BIN)
 	$(Q)MLSB=$(BIN) BUILD=$(BUILD) SANITIZE=$(SANITIZE) sh tests/run.sh $(TESTS)
 
 test-tsan: deps
-	$(Q)$(MAKE) --no-print-directory test-run SANITIZE=thread TESTS="loadgen sut"
+	$(Q)$(MAKE) --no-print-directory test-run SANITIZE=thread TESTS="loadgen sut cuda"
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/mlsysbench-bench

@@ -25,7 +25,10 @@ struct mb_collect {
   mb_energy *energy;
   const char *counters_spec, *energy_spec;
   size_t in_bytes, out_bytes;
-  unsigned cores_used;  /* SUT workers (one per core), 1 when it completes inline */
+  unsigned cores_used;  /* SUT workers (one per core), 1 when it completes inline;
+                           0 for an accelerator SUT (its host workers only feed it) */
+  char gpu_bus_id[32];  /* an accelerator SUT's device: NVML measures that GPU only */
+  char precision[8];    /* the roofline's precision: the accelerator's, else fp32 */
 };
 
 static int mb_collect_profile(mb_collect *c, const char *name, char *err, size_t errlen) {
@@ -50,7 +53,10 @@ static int mb_collect_counters(mb_collect *c, const mb_run_opts *o, const sut *s
   size_t n = 0;
   for (int i = 0; i < si->threads && i < SUT_MAX_WORKERS; i++) tids[n++] = si->worker_tids[i];
   if (si->inline_completion || !n) tids[0] = gettid(), n = 1;
-  c->cores_used = (unsigned)n;
+  c->cores_used = si->accel.present ? 0u : (unsigned)n;
+  snprintf(c->gpu_bus_id, sizeof c->gpu_bus_id, "%s", si->accel.pci_bus_id);
+  snprintf(c->precision, sizeof c->precision, "%s",
+           si->accel.present && si->accel.precision[0] ? si->accel.precision : "fp32");
   free(si);
   int rc = mb_counters_open(&c->counters, o->counters, o->counters_required, err, errlen);
   if (rc == 0) rc = mb_counters_attach(c->counters, tids, n, err, errlen);
@@ -71,11 +77,13 @@ static unsigned mb_sut_cpu_cores(const sut *s) {
 }
 
 /* TDP for the estimate: the profile's, scaled to the share of its cores the CPU SUT
- * used (a 2-worker run is not charged a 32-core package), said so in the source. */
+ * used (a 2-worker run is not charged a 32-core package), said so in the source.
+ * NVML measures the SUT's own GPU when the SUT names one (cuda: its PCI bus id). */
 static int mb_collect_energy(mb_collect *c, const sut *s, const char *spec, char *err,
                              size_t errlen) {
   mb_energy_options eo;
   mb_energy_options_default(&eo);
+  if (c->gpu_bus_id[0]) eo.nvml_pci_bus_id = c->gpu_bus_id;
   double tdp;
   char source[200];
   if (c->have_profile && hwp_tdp_watts(&c->profile, &tdp) == HWP_OK) {
@@ -187,7 +195,7 @@ static void mb_fill_core_peak(mb_collect *c, rpt_roofline *rl, double achieved) 
 static void mb_fill_roofline(mb_collect *c, rpt_results *r, const wl_info *w, double per_s) {
   rpt_roofline *rl = &r->roofline;
   rl->present = true;
-  rpt_set_string(&rl->precision, "fp32");
+  rpt_set_string(&rl->precision, c->precision);
   if (!c->have_profile) {
     rpt_set_string(&rl->reason, c->profile_reason);
     return;
@@ -195,7 +203,7 @@ static void mb_fill_roofline(mb_collect *c, rpt_results *r, const wl_info *w, do
   rpt_set_string(&rl->profile, c->profile.name);
   rpt_set_string(&r->host.hardware_profile, c->profile.name);
   hwp_roofline_point pt;
-  if (hwp_roofline(&c->profile, "fp32", (double)w->flops, (double)w->bytes_moved, per_s, &pt)) {
+  if (hwp_roofline(&c->profile, c->precision, (double)w->flops, (double)w->bytes_moved, per_s, &pt)) {
     rpt_set_string(&rl->reason, pt.error);
     return;
   }

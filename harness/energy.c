@@ -332,6 +332,7 @@ static const backend RAPL = {"rapl", rapl_open, rapl_start, rapl_sample,
 
 typedef struct nvml_gpu {
   mb_nvml_device dev;
+  char label[MB_ENERGY_DOMAIN_NAME]; /* "gpu-0", or "gpu-0000:65:00.0" when chosen */
   bool energy_counter;       /* nvmlDeviceGetTotalEnergyConsumption works */
   unsigned long long start_mj;
   double joules;             /* this window */
@@ -360,6 +361,7 @@ static const struct {
     {"nvmlDeviceGetHandleByIndex_v2", offsetof(mb_energy_nvml_api, device_handle), false},
     {"nvmlDeviceGetTotalEnergyConsumption", offsetof(mb_energy_nvml_api, total_energy), true},
     {"nvmlDeviceGetPowerUsage", offsetof(mb_energy_nvml_api, power_usage), true},
+    {"nvmlDeviceGetHandleByPciBusId_v2", offsetof(mb_energy_nvml_api, device_by_pci), true},
 };
 
 static const char *nvml_error(const nvml *v, int rc) {
@@ -391,14 +393,30 @@ static int nvml_load(nvml *v, const mb_energy_options *o, char *reason, size_t l
   return MB_ENERGY_OK;
 }
 
-/* GPU i: its handle and whether it has the energy counter or at least power. */
-static int nvml_probe_gpu(nvml *v, unsigned i, char *reason, size_t len) {
+/* GPU i's handle: the i-th GPU, or the one on bus_id (then the only one). */
+static int nvml_handle(nvml *v, unsigned i, const char *bus_id, char *reason, size_t len) {
   nvml_gpu *g = &v->gpu[i];
-  int rc = v->api.device_handle(i, &g->dev);
-  if (rc) {
-    say(reason, len, "nvmlDeviceGetHandleByIndex_v2(%u): %s", i, nvml_error(v, rc));
+  if (bus_id) snprintf(g->label, sizeof g->label, "gpu-%.40s", bus_id);
+  else snprintf(g->label, sizeof g->label, "gpu-%u", i);
+  if (bus_id && !v->api.device_by_pci) {
+    say(reason, len, "the NVIDIA driver has no nvmlDeviceGetHandleByPciBusId_v2 to find "
+        "the GPU at %s", bus_id);
     return UNAVAILABLE;
   }
+  int rc = bus_id ? v->api.device_by_pci(bus_id, &g->dev) : v->api.device_handle(i, &g->dev);
+  if (rc) {
+    if (bus_id) say(reason, len, "nvmlDeviceGetHandleByPciBusId_v2(%s): %s", bus_id, nvml_error(v, rc));
+    else say(reason, len, "nvmlDeviceGetHandleByIndex_v2(%u): %s", i, nvml_error(v, rc));
+    return UNAVAILABLE;
+  }
+  return MB_ENERGY_OK;
+}
+
+/* GPU i: its handle and whether it has the energy counter or at least power. */
+static int nvml_probe_gpu(nvml *v, unsigned i, const char *bus_id, char *reason, size_t len) {
+  nvml_gpu *g = &v->gpu[i];
+  int rc = nvml_handle(v, i, bus_id, reason, len);
+  if (rc) return rc;
   unsigned long long mj;
   unsigned mw;
   rc = v->api.total_energy ? v->api.total_energy(g->dev, &mj) : -1;
@@ -407,9 +425,9 @@ static int nvml_probe_gpu(nvml *v, unsigned i, char *reason, size_t len) {
   rc = v->api.power_usage ? v->api.power_usage(g->dev, &mw) : -1;
   if (rc == 0) return MB_ENERGY_OK;
   say(reason, len,
-      "gpu-%u: neither nvmlDeviceGetTotalEnergyConsumption nor nvmlDeviceGetPowerUsage "
+      "%s: neither nvmlDeviceGetTotalEnergyConsumption nor nvmlDeviceGetPowerUsage "
       "is supported (%s)",
-      i, rc < 0 ? "missing from the driver" : nvml_error(v, rc));
+      g->label, rc < 0 ? "missing from the driver" : nvml_error(v, rc));
   return UNAVAILABLE;
 }
 
@@ -428,7 +446,11 @@ static int nvml_probe(nvml *v, const mb_energy_options *o, char *reason, size_t 
     return UNAVAILABLE;
   }
   if (v->n > NVML_MAX_GPUS) v->n = NVML_MAX_GPUS;
-  for (unsigned i = 0; i < v->n && !rc; i++) rc = nvml_probe_gpu(v, i, reason, len);
+  if (o->nvml_pci_bus_id) { /* only the SUT's GPU */
+    v->n = 1;
+    return nvml_probe_gpu(v, 0, o->nvml_pci_bus_id, reason, len);
+  }
+  for (unsigned i = 0; i < v->n && !rc; i++) rc = nvml_probe_gpu(v, i, NULL, reason, len);
   return rc;
 }
 
@@ -455,7 +477,7 @@ static int nvml_open(void **self, const char *arg, const mb_energy_options *o,
 
 static void nvml_fail(nvml *v, const char *call, unsigned i, int rc) {
   if (!v->failure[0])
-    say(v->failure, sizeof v->failure, "%s(gpu-%u) during the run: %s", call, i,
+    say(v->failure, sizeof v->failure, "%s(%s) during the run: %s", call, v->gpu[i].label,
         nvml_error(v, rc));
 }
 
@@ -518,7 +540,7 @@ static bool nvml_report(void *self, double interval_s, mb_energy_report *out) {
   unsigned counters = 0;
   for (unsigned i = 0; i < v->n; i++) {
     mb_energy_domain *d = &out->domains[out->n_domains++];
-    snprintf(d->name, sizeof d->name, "gpu-%u", i);
+    snprintf(d->name, sizeof d->name, "%s", v->gpu[i].label);
     d->joules = v->gpu[i].joules;
     d->in_total = true;
     out->joules += d->joules;
@@ -622,7 +644,7 @@ typedef enum { PHASE_OPEN, PHASE_RUNNING, PHASE_STOPPED } phase;
 
 struct mb_energy {
   mb_energy_options o;           /* strings point into the buffers below */
-  char root[ROOT_MAX], tdp_source[200], nvml_library[PATH_MAX];
+  char root[ROOT_MAX], tdp_source[200], nvml_library[PATH_MAX], nvml_bus_id[32];
   mb_energy_nvml_api nvml_api;
   const backend *be;             /* NULL: unavailable, reason says why */
   void *self;
@@ -653,6 +675,10 @@ static void copy_options(mb_energy *e, const mb_energy_options *o) {
   if (e->o.nvml_library) {
     snprintf(e->nvml_library, sizeof e->nvml_library, "%s", e->o.nvml_library);
     e->o.nvml_library = e->nvml_library;
+  }
+  if (e->o.nvml_pci_bus_id) {
+    snprintf(e->nvml_bus_id, sizeof e->nvml_bus_id, "%s", e->o.nvml_pci_bus_id);
+    e->o.nvml_pci_bus_id = e->nvml_bus_id;
   }
   if (e->o.nvml_api) {
     e->nvml_api = *e->o.nvml_api;

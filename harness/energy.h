@@ -8,7 +8,10 @@
  *                at stop; total = package zones + dram subzones.
  *   nvml         NVIDIA GPUs through libnvidia-ml.so.1 (dlopen, no build dependency):
  *                nvmlDeviceGetTotalEnergyConsumption at start and stop, or where a GPU
- *                lacks it, nvmlDeviceGetPowerUsage sampled and integrated.
+ *                lacks it, nvmlDeviceGetPowerUsage sampled and integrated. Every GPU,
+ *                or with options.nvml_pci_bus_id only that one (the CUDA SUT's
+ *                device, found with nvmlDeviceGetHandleByPciBusId_v2; its domain is
+ *                named "gpu-<bus id>").
  *   estimate     TDP x duration of the timed region, from the hardware profile;
  *                always labelled estimate.
  *   lpm01a:PATH[,volt=3000m][,baud=N]  the STM32 LPM01A serial power monitor
@@ -62,9 +65,11 @@ const char *mb_energy_strerror(int status);
 
 /* ---- the report -------------------------------------------------------------------- */
 #define MB_ENERGY_MAX_DOMAINS 16
+#define MB_ENERGY_DOMAIN_NAME 48
 
 typedef struct mb_energy_domain {
-  char name[48];  /* "package-0", "package-0/dram", "package-0/core", "gpu-0" */
+  char name[MB_ENERGY_DOMAIN_NAME]; /* "package-0", "package-0/dram", "package-0/core",
+                                       "gpu-0", "gpu-0000:65:00.0" */
   double joules;
   bool in_total;  /* counted in mb_energy_report.joules (core and uncore are inside
                      their package, psys contains everything: listed, not added) */
@@ -119,6 +124,8 @@ typedef struct mb_energy_nvml_api {
   int (*total_energy)(mb_nvml_device dev, unsigned long long *mj);
                                             /* nvmlDeviceGetTotalEnergyConsumption, mJ */
   int (*power_usage)(mb_nvml_device dev, unsigned int *mw);  /* nvmlDeviceGetPowerUsage */
+  int (*device_by_pci)(const char *bus_id, mb_nvml_device *dev);
+                                          /* nvmlDeviceGetHandleByPciBusId_v2; may be NULL */
 } mb_energy_nvml_api;
 
 typedef struct mb_energy_options {
@@ -128,6 +135,8 @@ typedef struct mb_energy_options {
   unsigned sampling_interval_ms;  /* sampler period; 0 = 100 */
   const char *nvml_library;       /* NULL = "libnvidia-ml.so.1" */
   const mb_energy_nvml_api *nvml_api; /* NULL = dlopen nvml_library (tests: a fake) */
+  const char *nvml_pci_bus_id;    /* NULL = every GPU; else only this one, e.g.
+                                     "0000:65:00.0" (the CUDA SUT's device) */
   mb_energy_read_fn read_file;    /* NULL = mb_energy_read_file (tests: inject errno) */
   void *read_ctx;
 } mb_energy_options;

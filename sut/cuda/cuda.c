@@ -1,32 +1,23 @@
 /*
- * sut/cuda/cuda.c - the CUDA adapter: options, the batching queue and the host
- * workers that feed the CUDA streams.
+ * sut/cuda/cuda.c - the CUDA adapter: options, the device, and the batches.
  *
- * Open checks the device (sut/cuda/gpu.h: the CUDA runtime's own error when there is
- * no driver or GPU), uploads the model (engine.h), sizes the batches to the free
- * device memory, creates one lane (stream + buffers) and one host worker per stream,
- * and the device sample store (store.h) that QSL load fills.
+ * Open parses the options, checks that the workload is one it runs (before touching
+ * the device, so "not supported" reads the same on every machine), finds the device
+ * (sut/cuda/gpu.h: the CUDA runtime's own error when there is no driver or GPU),
+ * uploads the model (engine.h), sizes the batches to the free device memory, creates
+ * one lane (stream + buffers) per stream, the device sample store that QSL load fills
+ * (store.h), and the batcher (batcher.h) with one host worker per lane.
  *
- * The queue. issue() appends the loadgen's sample array as one range (not copied;
- * loadgen keeps it valid until completion) with its arrival time, under one mutex.
- * A worker takes up to max_batch samples from the front when the queue holds a full
- * batch, when max_delay_us has passed since the oldest queued sample arrived, when
- * max_delay_us is 0, or after flush (no more samples are coming); otherwise it waits
- * on the condition variable until that deadline. That is a serving system's dynamic
- * batching (Server); with the scenario defaults SingleStream runs batch 1,
- * MultiStream one query of 8 per batch and Offline large batches, none of them
- * waiting. Taking a batch resolves each sample's slot in the store under the lock,
- * so load/unload (which quiesce the workers first) never race a batch.
- *
- * A worker runs its batch on its own lane outside the lock, then completes the
- * samples with one lg_complete per test; the responses point into the lane's pinned
- * output buffer, which stays untouched until lg_complete returns. Timings (host and
- * CUDA events) are added to the worker's own totals under the lock and summed by
- * describe. A failed batch is not completed (loadgen counts its samples lost) and
- * its error is kept for describe.
- *
- * Every wait is bounded: workers and the issuer wait in 100 ms steps and re-check
- * stop flags; a batch's wait on the GPU times out after CUDA_BATCH_TIMEOUT_NS.
+ * The batcher's dynamic batching forms the batches (scenario defaults: SingleStream 1,
+ * MultiStream 8, Offline 256 without waiting; Server up to 64, waiting at most 500 us
+ * for a batch to fill). For each batch a worker resolves the samples' store slots,
+ * runs the lane (sut_cuda_lane_run: slots up, gather, kernels or cuBLAS, outputs down,
+ * a bounded wait on the last event) and completes the samples with one lg_complete
+ * per test; the responses point into the lane's pinned output buffer, untouched until
+ * lg_complete returns. Load and unload pause the batcher so no batch reads the store
+ * while it changes. Host and device times (CUDA events) are summed per lane under
+ * stats_lock and merged by describe. A failed batch is not completed (loadgen counts
+ * its samples lost); its error is kept for describe.
  */
 #include "sut/cuda/cuda.h"
 
@@ -36,11 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <cuda_runtime_api.h>
 
-#include "sut/cpu/topo.h"
+#include "sut/cuda/batcher.h"
 #include "sut/cuda/engine.h"
 #include "sut/cuda/gpu.h"
 #include "sut/cuda/store.h"
@@ -48,11 +38,8 @@
 #define CUDA_MAX_STREAMS 16
 #define CUDA_MAX_BATCH 4096
 #define CUDA_MAX_DELAY_US 1000000
-#define CUDA_QUEUE_RANGES 16384u        /* issues queued at once */
-#define CUDA_WAIT_STEP_NS 100000000u    /* bounded condition waits */
 #define CUDA_BATCH_TIMEOUT_NS 120000000000ull
-#define CUDA_ISSUE_TIMEOUT_NS 30000000000ull /* a full queue that never drains */
-#define CUDA_MEMORY_SHARE 2             /* batches use at most 1/2 of free memory */
+#define CUDA_MEMORY_SHARE 2 /* batches use at most 1/2 of free memory */
 
 typedef struct cuda_opts {
   int device;
@@ -62,36 +49,22 @@ typedef struct cuda_opts {
   int streams;            /* 0: the scenario's default */
 } cuda_opts;
 
-typedef struct cuda_range {
-  lg_test *test;
-  const lg_sample *samples;
-  size_t n;
-  uint64_t arrived_ns;
-} cuda_range;
-
 typedef struct cuda_stats {
   uint64_t batches, samples;
   uint64_t host_ns, device_ns, copy_in_ns, compute_ns, copy_out_ns;
   uint64_t device_min_ns, device_max_ns;
 } cuda_stats;
 
-typedef struct sut_cuda sut_cuda;
-
-typedef struct cuda_worker {
-  sut_cuda *c;
-  unsigned id;
-  pthread_t thread;
-  bool started;
-  int tid;
-  char cpus[64];
+/* One stream and what its worker needs to run a batch without allocating. */
+typedef struct cuda_lane {
   sut_cuda_lane *lane;
-  lg_sample *batch;       /* max_batch: the samples being run */
+  lg_sample *batch;       /* max_batch: the resident samples being run */
   lg_test **tests;        /* max_batch: each one's test */
   lg_response *responses; /* max_batch */
-  cuda_stats stats;       /* under c->lock */
-} cuda_worker;
+  cuda_stats stats;       /* under stats_lock */
+} cuda_lane;
 
-struct sut_cuda {
+typedef struct sut_cuda {
   cuda_opts opts;
   int max_batch;
   uint64_t max_delay_ns;
@@ -100,40 +73,20 @@ struct sut_cuda {
   const wl_model *model;
   sut_cuda_model *md;
   sut_cuda_store *store;
-  cuda_worker *workers;
+  cuda_lane *lanes;
+  sut_batcher *batcher;
   size_t out_bytes;
-  /* the queue, under lock */
-  pthread_mutex_t lock;
-  pthread_cond_t work, idle, room, ready;
-  bool lock_made;
-  cuda_range *ring;
-  uint32_t head, count;      /* ring[head] is the oldest range */
-  size_t taken;              /* samples of ring[head] already in batches */
-  uint64_t queued;           /* samples waiting */
-  bool flushed, stopping;
-  unsigned in_flight, ready_workers;
-  uint64_t not_loaded, discarded, issue_stalls, failed;
-  char last_error[160];
-};
+  pthread_mutex_t stats_lock;
+  bool stats_lock_made;
+  uint64_t not_loaded, failed; /* under stats_lock */
+  char last_error[160];        /* under stats_lock */
+} sut_cuda;
 
-/* ---- time and bounded waits ---------------------------------------------------- */
 static uint64_t now_ns(void)
 {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Wait on cv (c->lock held) until deadline_ns (monotonic) or CUDA_WAIT_STEP_NS,
- * whichever is first; the caller re-checks its condition. */
-static void wait_until(sut_cuda *c, pthread_cond_t *cv, uint64_t deadline_ns)
-{
-  uint64_t now = now_ns(), step = now + CUDA_WAIT_STEP_NS;
-  uint64_t until = deadline_ns < step ? deadline_ns : step;
-  if (until <= now)
-    return;
-  struct timespec ts = {(time_t)(until / 1000000000u), (long)(until % 1000000000u)};
-  pthread_cond_timedwait(cv, &c->lock, &ts);
 }
 
 /* ---- options ------------------------------------------------------------------- */
@@ -264,54 +217,39 @@ static int fit_batch(sut_cuda *c, char *err, size_t errlen)
   return SUT_OK;
 }
 
-/* ---- the queue ----------------------------------------------------------------- */
-/* Whether a worker should take a batch now; else *deadline gets when it should. */
-static bool batch_ready(const sut_cuda *c, uint64_t *deadline)
+/* ---- running a batch (on a batcher worker) ------------------------------------- */
+/* The resident samples of the batch into the lane (slots, samples, tests); returns
+ * how many; the others are counted as not loaded. */
+static int resolve(sut_cuda *c, cuda_lane *l, const lg_sample *samples, lg_test *const *tests,
+                   size_t n)
 {
-  if (c->queued >= (uint64_t)c->max_batch || c->max_delay_ns == 0 || c->flushed)
-    return true;
-  *deadline = c->ring[c->head].arrived_ns + c->max_delay_ns;
-  return now_ns() >= *deadline;
-}
-
-/* Move up to max_batch samples off the queue into w's batch, resolving slots (lock
- * held). Returns how many are resident (those not resident are counted). */
-static int take_batch(sut_cuda *c, cuda_worker *w)
-{
-  uint32_t *slots = sut_cuda_lane_slots(w->lane);
-  int k = 0, took = 0;
-  while (c->count && took < c->max_batch) {
-    cuda_range *r = &c->ring[c->head];
-    const lg_sample *s = &r->samples[c->taken++];
-    took++;
-    uint32_t slot = sut_cuda_store_slot(c->store, s->index);
-    if (slot == SUT_CUDA_NO_SLOT) {
-      c->not_loaded++;
-    } else {
-      w->batch[k] = *s;
-      w->tests[k] = r->test;
-      slots[k++] = slot;
-    }
-    if (c->taken == r->n) {
-      c->head = (c->head + 1) % CUDA_QUEUE_RANGES;
-      c->count--;
-      c->taken = 0;
-    }
+  uint32_t *slots = sut_cuda_lane_slots(l->lane);
+  int k = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t slot = sut_cuda_store_slot(c->store, samples[i].index);
+    if (slot == SUT_CUDA_NO_SLOT)
+      continue;
+    l->batch[k] = samples[i];
+    l->tests[k] = tests[i];
+    slots[k++] = slot;
   }
-  c->queued -= (uint64_t)took;
-  pthread_cond_signal(&c->room);
+  if ((size_t)k < n) {
+    pthread_mutex_lock(&c->stats_lock);
+    c->not_loaded += n - (size_t)k;
+    pthread_mutex_unlock(&c->stats_lock);
+  }
   return k;
 }
 
 /* Complete batch[0..n) with one lg_complete per run of samples of the same test. */
-static void complete_batch(sut_cuda *c, cuda_worker *w, int n)
+static void complete_batch(sut_cuda *c, cuda_lane *l, int n)
 {
   int from = 0;
   for (int i = 0; i < n; i++) {
-    w->responses[i] = (lg_response){w->batch[i].id, sut_cuda_lane_output(w->lane, i),
+    l->responses[i] = (lg_response){l->batch[i].id, sut_cuda_lane_output(l->lane, i),
                                     c->out_bytes, 0};
-    if (i + 1 == n || w->tests[i + 1] != w->tests[i]) {
-      lg_complete(w->tests[i], w->responses + from, (size_t)(i + 1 - from));
+    if (i + 1 == n || l->tests[i + 1] != l->tests[i]) {
+      lg_complete(l->tests[i], l->responses + from, (size_t)(i + 1 - from));
       from = i + 1;
     }
   }
@@ -332,143 +270,83 @@ static void add_stats(cuda_stats *s, int n, uint64_t host_ns, const sut_cuda_tim
   s->copy_out_ns += t->copy_out_ns;
 }
 
-/* Run and complete one batch of n resident samples (lock not held); then account
- * for it under the lock. */
-static void run_batch(sut_cuda *c, cuda_worker *w, int n, uint64_t took_ns)
+/* sut_batcher_config.run: one batch on lane `worker`. */
+static void run_batch(void *ctx, unsigned worker, const lg_sample *samples,
+                      lg_test *const *tests, size_t n)
 {
+  sut_cuda *c = ctx;
+  cuda_lane *l = &c->lanes[worker];
+  uint64_t took_ns = now_ns();
+  int k = resolve(c, l, samples, tests, n);
+  if (k == 0)
+    return;
   sut_cuda_timing t;
   char err[160];
-  int rc = sut_cuda_lane_run(w->lane, sut_cuda_store_inputs(c->store), n,
+  int rc = sut_cuda_lane_run(l->lane, sut_cuda_store_inputs(c->store), k,
                              CUDA_BATCH_TIMEOUT_NS, &t, err, sizeof err);
   if (rc == SUT_OK)
-    complete_batch(c, w, n);
+    complete_batch(c, l, k);
   uint64_t host_ns = now_ns() - took_ns;
-  pthread_mutex_lock(&c->lock);
+  pthread_mutex_lock(&c->stats_lock);
   if (rc == SUT_OK) {
-    add_stats(&w->stats, n, host_ns, &t);
+    add_stats(&l->stats, k, host_ns, &t);
   } else {
-    c->failed += (uint64_t)n;
+    c->failed += (uint64_t)k;
     snprintf(c->last_error, sizeof c->last_error, "%s", err);
   }
-  pthread_mutex_unlock(&c->lock);
+  pthread_mutex_unlock(&c->stats_lock);
 }
 
-static void *worker_main(void *arg)
+/* sut_batcher_config.worker_start: the device is current per thread. */
+static int worker_start(void *ctx, unsigned worker, char *err, size_t errlen)
 {
-  cuda_worker *w = arg;
-  sut_cuda *c = w->c;
-  char err[160];
-  int dev_rc = sut_gpu_use(c->opts.device, err, sizeof err);
-  pthread_mutex_lock(&c->lock);
-  w->tid = (int)gettid();
-  sut_topo_cpus_self(NULL, w->cpus, sizeof w->cpus);
-  if (dev_rc != SUT_OK)
-    snprintf(c->last_error, sizeof c->last_error, "%s", err);
-  c->ready_workers++;
-  pthread_cond_broadcast(&c->ready);
-  while (!c->stopping) {
-    uint64_t deadline = UINT64_MAX;
-    if (!c->count || !batch_ready(c, &deadline)) {
-      wait_until(c, &c->work, deadline);
-      continue;
-    }
-    int n = take_batch(c, w);
-    if (n == 0)
-      continue;
-    c->in_flight++;
-    pthread_mutex_unlock(&c->lock);
-    uint64_t took = now_ns();
-    if (dev_rc == SUT_OK)
-      run_batch(c, w, n, took);
-    pthread_mutex_lock(&c->lock);
-    if (dev_rc != SUT_OK)
-      c->failed += (uint64_t)n;
-    if (--c->in_flight == 0)
-      pthread_cond_broadcast(&c->idle);
-  }
-  pthread_mutex_unlock(&c->lock);
-  return NULL;
-}
-
-/* Let the batches in flight finish; with drop, first discard what is queued (it is
- * never completed; loadgen has counted it lost). Returns with the lock held. */
-static void quiesce_locked(sut_cuda *c, bool drop)
-{
-  pthread_mutex_lock(&c->lock);
-  if (drop && c->queued) {
-    c->discarded += c->queued;
-    c->queued = 0;
-    c->count = 0;
-    c->taken = 0;
-    pthread_cond_broadcast(&c->room);
-  }
-  while (c->in_flight)
-    wait_until(c, &c->idle, UINT64_MAX);
+  const sut_cuda *c = ctx;
+  return sut_gpu_use(c->opts.device, err, errlen);
 }
 
 /* ---- open ---------------------------------------------------------------------- */
-static int alloc_workers(sut_cuda *c, char *err, size_t errlen)
+static int open_lanes(sut_cuda *c, char *err, size_t errlen)
 {
-  c->workers = calloc((size_t)c->streams, sizeof *c->workers);
-  c->ring = calloc(CUDA_QUEUE_RANGES, sizeof *c->ring);
-  if (!c->workers || !c->ring)
+  c->lanes = calloc((size_t)c->streams, sizeof *c->lanes);
+  if (!c->lanes)
     goto nomem;
   for (int i = 0; i < c->streams; i++) {
-    cuda_worker *w = &c->workers[i];
-    w->c = c;
-    w->id = (unsigned)i;
-    w->batch = calloc((size_t)c->max_batch, sizeof *w->batch);
-    w->tests = calloc((size_t)c->max_batch, sizeof *w->tests);
-    w->responses = calloc((size_t)c->max_batch, sizeof *w->responses);
-    if (!w->batch || !w->tests || !w->responses)
+    cuda_lane *l = &c->lanes[i];
+    l->batch = calloc((size_t)c->max_batch, sizeof *l->batch);
+    l->tests = calloc((size_t)c->max_batch, sizeof *l->tests);
+    l->responses = calloc((size_t)c->max_batch, sizeof *l->responses);
+    if (!l->batch || !l->tests || !l->responses)
       goto nomem;
-    int rc = sut_cuda_lane_open(&w->lane, c->md, c->max_batch, err, errlen);
+    int rc = sut_cuda_lane_open(&l->lane, c->md, c->max_batch, err, errlen);
     if (rc != SUT_OK)
       return rc;
   }
   return SUT_OK;
 nomem:
-  snprintf(err, errlen, "cuda: out of memory for the workers");
+  snprintf(err, errlen, "cuda: out of memory for the lanes");
   return SUT_ENOMEM;
 }
 
-static int init_sync(sut_cuda *c, char *err, size_t errlen)
+static int start_batcher(sut_cuda *c, char *err, size_t errlen)
 {
-  pthread_condattr_t ca;
-  int bad = pthread_condattr_init(&ca);
-  bad = bad || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  bad = bad || pthread_mutex_init(&c->lock, NULL);
-  bad = bad || pthread_cond_init(&c->work, &ca) || pthread_cond_init(&c->idle, &ca) ||
-        pthread_cond_init(&c->room, &ca) || pthread_cond_init(&c->ready, &ca);
-  pthread_condattr_destroy(&ca);
-  if (bad) {
-    snprintf(err, errlen, "cuda: cannot create the queue's mutex and conditions");
+  if (pthread_mutex_init(&c->stats_lock, NULL)) {
+    snprintf(err, errlen, "cuda: cannot create a mutex");
     return SUT_ENOMEM;
   }
-  c->lock_made = true;
-  return SUT_OK;
-}
-
-/* Start every worker and wait (bounded) until each has its thread id. */
-static int start_workers(sut_cuda *c, char *err, size_t errlen)
-{
-  for (int i = 0; i < c->streams; i++) {
-    if (pthread_create(&c->workers[i].thread, NULL, worker_main, &c->workers[i])) {
-      snprintf(err, errlen, "cuda: cannot start host worker %d", i);
-      return SUT_ENOMEM;
-    }
-    c->workers[i].started = true;
-  }
-  uint64_t deadline = now_ns() + 10 * 1000000000ull;
-  pthread_mutex_lock(&c->lock);
-  while (c->ready_workers < (unsigned)c->streams && now_ns() < deadline)
-    wait_until(c, &c->ready, deadline);
-  bool ok = c->ready_workers == (unsigned)c->streams && !c->last_error[0];
-  if (!ok)
-    snprintf(err, errlen, "%s", c->last_error[0] ? c->last_error
-                                                 : "cuda: host workers did not start in 10 s");
-  pthread_mutex_unlock(&c->lock);
-  return ok ? SUT_OK : SUT_EDEVICE;
+  c->stats_lock_made = true;
+  sut_batcher_config bc = {
+      .workers = (unsigned)c->streams,
+      .max_batch = (size_t)c->max_batch,
+      .max_delay_ns = c->max_delay_ns,
+      .worker_start = worker_start,
+      .run = run_batch,
+      .ctx = c,
+  };
+  char why[160];
+  if (sut_batcher_start(&c->batcher, &bc, why, sizeof why) == 0)
+    return SUT_OK;
+  snprintf(err, errlen, "cuda: %s", why);
+  return SUT_EDEVICE;
 }
 
 static void cuda_close(void *self);
@@ -498,11 +376,9 @@ static int cuda_open(void **self, const sut_options *o, const wl_model *m, char 
   if (rc == SUT_OK)
     rc = sut_cuda_store_init(&c->store, m, o->samples, err, errlen);
   if (rc == SUT_OK)
-    rc = init_sync(c, err, errlen);
+    rc = open_lanes(c, err, errlen);
   if (rc == SUT_OK)
-    rc = alloc_workers(c, err, errlen);
-  if (rc == SUT_OK)
-    rc = start_workers(c, err, errlen);
+    rc = start_batcher(c, err, errlen);
   if (rc != SUT_OK) {
     cuda_close(c);
     return rc;
@@ -516,71 +392,47 @@ static int cuda_load(void *self, const uint64_t *indices, size_t n)
 {
   sut_cuda *c = self;
   char err[sizeof c->last_error];
-  quiesce_locked(c, false);
-  int rc = sut_cuda_store_load(c->store, indices, n, err, sizeof err);
-  if (rc != SUT_OK)
+  sut_batcher_pause(c->batcher, false);
+  /* the caller's thread may not be the one that opened: make the device current */
+  int rc = sut_gpu_use(c->opts.device, err, sizeof err);
+  if (rc == SUT_OK)
+    rc = sut_cuda_store_load(c->store, indices, n, err, sizeof err);
+  sut_batcher_resume(c->batcher);
+  if (rc != SUT_OK) {
+    pthread_mutex_lock(&c->stats_lock);
     snprintf(c->last_error, sizeof c->last_error, "%s", err);
-  pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->stats_lock);
+  }
   return rc;
 }
 
 static int cuda_unload(void *self, const uint64_t *indices, size_t n)
 {
   sut_cuda *c = self;
-  quiesce_locked(c, true);
+  sut_batcher_pause(c->batcher, true); /* unload frees no device memory */
   int rc = sut_cuda_store_unload(c->store, indices, n);
-  pthread_mutex_unlock(&c->lock);
+  sut_batcher_resume(c->batcher);
   return rc;
-}
-
-/* Room for one more range (lock held): waits while the ring is full, at most
- * CUDA_ISSUE_TIMEOUT_NS; false when it stayed full. */
-static bool wait_for_room(sut_cuda *c)
-{
-  if (c->count < CUDA_QUEUE_RANGES)
-    return true;
-  c->issue_stalls++;
-  uint64_t deadline = now_ns() + CUDA_ISSUE_TIMEOUT_NS;
-  while (c->count == CUDA_QUEUE_RANGES && !c->stopping && now_ns() < deadline)
-    wait_until(c, &c->room, deadline);
-  return c->count < CUDA_QUEUE_RANGES;
 }
 
 static void cuda_issue(void *self, lg_test *t, const lg_sample *s, size_t n)
 {
   sut_cuda *c = self;
-  pthread_mutex_lock(&c->lock);
-  if (!wait_for_room(c)) {
-    c->discarded += n;
-    pthread_mutex_unlock(&c->lock);
-    return;
-  }
-  c->ring[(c->head + c->count) % CUDA_QUEUE_RANGES] = (cuda_range){t, s, n, now_ns()};
-  c->count++;
-  c->queued += n;
-  c->flushed = false;
-  if (c->queued >= (uint64_t)c->max_batch || c->max_delay_ns == 0 || n > 1)
-    pthread_cond_broadcast(&c->work);
-  else
-    pthread_cond_signal(&c->work);
-  pthread_mutex_unlock(&c->lock);
+  sut_batcher_issue(c->batcher, t, s, n);
 }
 
 static void cuda_flush(void *self)
 {
   sut_cuda *c = self;
-  pthread_mutex_lock(&c->lock);
-  c->flushed = true;
-  pthread_cond_broadcast(&c->work);
-  pthread_mutex_unlock(&c->lock);
+  sut_batcher_flush(c->batcher);
 }
 
-/* Sum the workers' timings into a (lock held). */
+/* Sum the lanes' timings into a (stats_lock held). */
 static void describe_timings(const sut_cuda *c, sut_accel *a)
 {
   cuda_stats sum = {0};
   for (int i = 0; i < c->streams; i++) {
-    const cuda_stats *s = &c->workers[i].stats;
+    const cuda_stats *s = &c->lanes[i].stats;
     if (!s->batches)
       continue;
     if (!sum.batches || s->device_min_ns < sum.device_min_ns)
@@ -623,18 +475,19 @@ static void cuda_describe(void *self, sut_info *out)
   out->threads = c->streams;
   out->batch = c->max_batch;
   snprintf(out->pinning, sizeof out->pinning, "none (host workers feed CUDA streams)");
-  pthread_mutex_lock(&c->lock);
-  for (int i = 0; i < c->streams && i < SUT_MAX_WORKERS; i++) {
-    out->worker_tids[i] = c->workers[i].tid;
-    snprintf(out->worker_cpus[i], sizeof out->worker_cpus[i], "%s", c->workers[i].cpus);
-  }
+  for (int i = 0; i < c->streams && i < SUT_MAX_WORKERS; i++)
+    sut_batcher_worker(c->batcher, (unsigned)i, &out->worker_tids[i], out->worker_cpus[i],
+                       sizeof out->worker_cpus[i]);
+  sut_batcher_stats bs;
+  sut_batcher_get_stats(c->batcher, &bs);
+  out->samples_discarded = bs.discarded;
+  out->issue_stalls = bs.issue_stalls;
+  pthread_mutex_lock(&c->stats_lock);
   out->samples_not_loaded = c->not_loaded;
-  out->samples_discarded = c->discarded;
-  out->issue_stalls = c->issue_stalls;
   a->samples_failed = c->failed;
   snprintf(a->last_error, sizeof a->last_error, "%s", c->last_error);
   describe_timings(c, a);
-  pthread_mutex_unlock(&c->lock);
+  pthread_mutex_unlock(&c->stats_lock);
 }
 
 static void cuda_close(void *self)
@@ -642,30 +495,19 @@ static void cuda_close(void *self)
   sut_cuda *c = self;
   if (!c)
     return;
-  if (c->lock_made) {
-    pthread_mutex_lock(&c->lock);
-    c->stopping = true;
-    pthread_cond_broadcast(&c->work);
-    pthread_mutex_unlock(&c->lock);
+  sut_batcher_stop(c->batcher); /* joins the workers: no batch runs after this */
+  char err[160];
+  if (c->accel.present) /* the device the lanes and buffers were made on */
+    sut_gpu_use(c->opts.device, err, sizeof err);
+  for (int i = 0; c->lanes && i < c->streams; i++) {
+    sut_cuda_lane_close(c->lanes[i].lane);
+    free(c->lanes[i].batch);
+    free(c->lanes[i].tests);
+    free(c->lanes[i].responses);
   }
-  for (int i = 0; c->workers && i < c->streams; i++)
-    if (c->workers[i].started)
-      pthread_join(c->workers[i].thread, NULL);
-  for (int i = 0; c->workers && i < c->streams; i++) {
-    sut_cuda_lane_close(c->workers[i].lane);
-    free(c->workers[i].batch);
-    free(c->workers[i].tests);
-    free(c->workers[i].responses);
-  }
-  if (c->lock_made) {
-    pthread_cond_destroy(&c->work);
-    pthread_cond_destroy(&c->idle);
-    pthread_cond_destroy(&c->room);
-    pthread_cond_destroy(&c->ready);
-    pthread_mutex_destroy(&c->lock);
-  }
-  free(c->workers);
-  free(c->ring);
+  free(c->lanes);
+  if (c->stats_lock_made)
+    pthread_mutex_destroy(&c->stats_lock);
   sut_cuda_store_destroy(c->store);
   sut_cuda_model_close(c->md);
   free(c);

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 
+#include "sut/cuda/blas.h"
 #include "sut/cuda/gpu.h"
 #include "sut/cuda/kernels.h"
 #include "workloads/model.h"
@@ -30,6 +30,7 @@ struct sut_cuda_model {
   float *weights;   /* device */
   /* gemm */
   void *b;          /* device, k x n in the precision's dtype */
+  sut_blas blas;    /* cuBLAS, loaded for gemm only */
 };
 
 struct sut_cuda_lane {
@@ -185,7 +186,9 @@ int sut_cuda_model_open(sut_cuda_model **out, const wl_model *m, sut_cuda_precis
     rc = upload((void **)&md->weights, g.net->weights, g.net->total.params, SUT_CUDA_FP32,
                 err, errlen);
   } else {
-    rc = upload(&md->b, g.gemm_b, (size_t)g.gemm_k * g.gemm_n, p, err, errlen);
+    rc = sut_blas_load(&md->blas, err, errlen);
+    if (rc == SUT_OK)
+      rc = upload(&md->b, g.gemm_b, (size_t)g.gemm_k * g.gemm_n, p, err, errlen);
   }
   if (rc != SUT_OK) {
     sut_cuda_model_close(md);
@@ -201,6 +204,7 @@ void sut_cuda_model_close(sut_cuda_model *md)
     return;
   cudaFree(md->weights);
   cudaFree(md->b);
+  sut_blas_unload(&md->blas);
   free(md);
 }
 
@@ -236,11 +240,12 @@ static int lane_buffers(sut_cuda_lane *l, char *err, size_t errlen)
   return rc == SUT_OK ? SUT_OK : SUT_ENOMEM;
 }
 
-static int blas_check(cublasStatus_t s, const char *what, char *err, size_t errlen)
+static int blas_check(const sut_blas *b, cublasStatus_t s, const char *what, char *err,
+                      size_t errlen)
 {
   if (s == CUBLAS_STATUS_SUCCESS)
     return SUT_OK;
-  snprintf(err, errlen, "cuda: %s: %s", what, cublasGetStatusString(s));
+  snprintf(err, errlen, "cuda: %s: %s", what, b->status_string(s));
   return SUT_EDEVICE;
 }
 
@@ -262,9 +267,10 @@ int sut_cuda_lane_open(sut_cuda_lane **out, const sut_cuda_model *md, int max_ba
   if (rc == SUT_OK)
     rc = lane_buffers(l, err, errlen);
   if (rc == SUT_OK && md->g.kind == WL_GRAPH_GEMM) {
-    rc = blas_check(cublasCreate(&l->blas), "cublasCreate", err, errlen);
+    const sut_blas *b = &md->blas;
+    rc = blas_check(b, b->create(&l->blas), "cublasCreate", err, errlen);
     if (rc == SUT_OK)
-      rc = blas_check(cublasSetStream(l->blas, l->stream), "cublasSetStream", err, errlen);
+      rc = blas_check(b, b->set_stream(l->blas, l->stream), "cublasSetStream", err, errlen);
   }
   if (rc != SUT_OK) {
     sut_cuda_lane_close(l);
@@ -281,7 +287,7 @@ void sut_cuda_lane_close(sut_cuda_lane *l)
   if (l->stream && !l->broken)
     cudaStreamSynchronize(l->stream);
   if (l->blas)
-    cublasDestroy(l->blas);
+    l->md->blas.destroy(l->blas);
   for (int i = 0; i < l->events; i++)
     cudaEventDestroy(l->ev[i]);
   cudaFreeHost(l->slots_host);
@@ -345,10 +351,11 @@ static int run_gemm(sut_cuda_lane *l, int n, char *err, size_t errlen)
 {
   const sut_cuda_model *md = l->md;
   const wl_graph *g = &md->g;
+  const sut_blas *b = &md->blas;
   const float one = 1.0f, zero = 0.0f;
   int rows = n * g->gemm_m;
   if (md->precision == SUT_CUDA_FP32)
-    return blas_check(cublasSgemm(l->blas, CUBLAS_OP_N, CUBLAS_OP_N, g->gemm_n, rows,
+    return blas_check(b, b->sgemm(l->blas, CUBLAS_OP_N, CUBLAS_OP_N, g->gemm_n, rows,
                                   g->gemm_k, &one, md->b, g->gemm_n, l->input, g->gemm_k,
                                   &zero, l->out_dev, g->gemm_n),
                       "cublasSgemm", err, errlen);
@@ -357,7 +364,7 @@ static int run_gemm(sut_cuda_lane *l, int n, char *err, size_t errlen)
                                                          : CUDA_R_32F;
   cublasComputeType_t ct = md->precision == SUT_CUDA_TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32
                                                           : CUBLAS_COMPUTE_32F;
-  return blas_check(cublasGemmEx(l->blas, CUBLAS_OP_N, CUBLAS_OP_N, g->gemm_n, rows,
+  return blas_check(b, b->gemm_ex(l->blas, CUBLAS_OP_N, CUBLAS_OP_N, g->gemm_n, rows,
                                  g->gemm_k, &one, md->b, in_t, g->gemm_n, l->input, in_t,
                                  g->gemm_k, &zero, l->out_dev, CUDA_R_32F, g->gemm_n, ct,
                                  CUBLAS_GEMM_DEFAULT),

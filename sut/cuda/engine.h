@@ -8,7 +8,8 @@
  * buffers, sized for max_batch samples: pinned host memory for the sample slots and
  * the outputs, device memory for the gathered inputs, the activations (n_slots x
  * max_act x max_batch floats, the reference's slot plan) and the outputs, four
- * events, and for gemm its own cuBLAS handle bound to the stream. A batch is:
+ * events, and for gemm its own cuBLAS handle bound to the stream (cuBLAS is loaded
+ * when a gemm model opens, see blas.h). A batch is:
  *
  *   event0, slots H2D, gather -> event1, layers or cuBLAS -> event2,
  *   outputs D2H (pinned) -> event3, bounded wait on event3
@@ -58,6 +59,11 @@ const char *sut_cuda_precision_name(sut_cuda_precision p);
 double sut_cuda_tolerance(const wl_model *m, sut_cuda_precision p, double ref);
 
 typedef struct sut_cuda_model sut_cuda_model;
+
+/* Whether cuBLAS (which gemm loads on demand, blas.h) can be loaded here: loads and
+ * unloads it once; needs no GPU. SUT_OK, or SUT_ENOTSUP with the reason (a build
+ * without CUDA says so). */
+int sut_cuda_blas_check(char *err, size_t errlen);
 
 /* Whether the adapter runs model m at precision p, without touching the device:
  * SUT_OK, or SUT_ENOTSUP with the reason in err (workloads other than gemm and the

@@ -8,6 +8,8 @@
 
 #include <stdio.h>
 
+#include "sut/cuda/engine.h"
+
 /* The Makefile names another reason when it found an nvcc it cannot use. */
 #ifndef SUT_CUDA_UNAVAILABLE_WHY
 #define SUT_CUDA_UNAVAILABLE_WHY "nvcc was not found at build time"
@@ -20,6 +22,12 @@ static int none_open(void **self, const sut_options *o, const wl_model *m, char 
   *self = NULL;
   snprintf(err, errlen, "cuda: %s; install the CUDA toolkit (12 or 13) and rebuild, "
            "or name it with make NVCC=/path/to/nvcc", CUDA_UNAVAILABLE_WHY);
+  return SUT_ENOTSUP;
+}
+
+int sut_cuda_blas_check(char *err, size_t errlen)
+{
+  snprintf(err, errlen, "cuda: %s", CUDA_UNAVAILABLE_WHY);
   return SUT_ENOTSUP;
 }
 

@@ -190,6 +190,21 @@ static void test_tolerance(void **state)
   wl_close(m);
 }
 
+/* cuBLAS, which gemm loads when it opens, is found where the build found CUDA. */
+static void test_cublas_loads(void **state)
+{
+  (void)state;
+  char err[512] = "";
+  int rc = sut_cuda_blas_check(err, sizeof err);
+  if (!built_with_cuda()) {
+    assert_int_equal(rc, SUT_ENOTSUP);
+    assert_non_null(strstr(err, "no CUDA support"));
+    return;
+  }
+  if (rc != SUT_OK)
+    fail_msg("cuBLAS: %s", err);
+}
+
 /* ---- with a GPU: loadgen runs ----------------------------------------------------- */
 typedef struct run {
   wl_model *model;
@@ -389,6 +404,7 @@ int main(void)
       cmocka_unit_test(test_bad_options),
       cmocka_unit_test(test_unsupported_workloads),
       cmocka_unit_test(test_tolerance),
+      cmocka_unit_test(test_cublas_loads),
       cmocka_unit_test(test_kws_every_scenario),
       cmocka_unit_test(test_models_offline),
       cmocka_unit_test(test_gemm_precisions),

@@ -6,7 +6,7 @@
  * writes no run folder; a bad cuda option exits 2 naming it; a workload the SUT
  * does not run exits 4 with the reason.
  * A build without nvcc: `make NVCC=/nonexistent` into $BUILD/nocuda (reusing this
- * build's C objects, so only sut/cuda/unavailable.c and precision.c compile), whose
+ * build's C objects, so only sut/cuda/unavailable.c and the host-only parts compile), whose
  * `run --sut cuda` exits 4 with "this build has no CUDA support (nvcc was not found
  * at build time)".
  * With a GPU: a kws Offline run exits 0 and results.json has sut.accelerator with

@@ -507,9 +507,16 @@ static int fake_power(mb_nvml_device d, unsigned *mw) {
   return 0;
 }
 
+/* The second GPU sits on bus 0000:65:00.0; any other bus id is not found (NVML's 6). */
+static int fake_by_pci(const char *bus_id, mb_nvml_device *d) {
+  if (strcmp(bus_id, "0000:65:00.0")) return 6;
+  *d = (mb_nvml_device)(uintptr_t)2;
+  return 0;
+}
+
 static const mb_energy_nvml_api FAKE_API = {fake_init,  fake_shutdown, fake_error,
                                             fake_count, fake_handle,   fake_energy,
-                                            fake_power};
+                                            fake_power, fake_by_pci};
 
 static void fake_reset(bool energy_supported) {
   memset(&fake, 0, sizeof fake);
@@ -549,6 +556,36 @@ static void test_nvml_energy_counter(void **state) {
   mb_energy_close(e);
   assert_int_equal(fake.inits, 1);
   assert_int_equal(fake.shutdowns, 1);
+}
+
+/* The CUDA SUT's GPU only, found by its PCI bus id; an unknown bus id is unavailable. */
+static void test_nvml_one_gpu_by_bus_id(void **state) {
+  (void)state;
+  fake_reset(true);
+  fake.mj[0] = 1000;
+  fake.mj[1] = 2000;
+  mb_energy_options o;
+  nvml_options(&o);
+  o.nvml_pci_bus_id = "0000:65:00.0";
+  mb_energy *e = open_ok("nvml", &o);
+  assert_true(mb_energy_available(e, NULL));
+  assert_int_equal(mb_energy_start(e), MB_ENERGY_OK);
+  fake.mj[0] += 9000; /* the other GPU: not counted */
+  fake.mj[1] += 2500;
+  assert_int_equal(mb_energy_stop(e), MB_ENERGY_OK);
+  mb_energy_report r;
+  assert_int_equal(mb_energy_result(e, 1, &r), MB_ENERGY_OK);
+  assert_int_equal(r.n_domains, 1);
+  assert_string_equal(r.domains[0].name, "gpu-0000:65:00.0");
+  assert_true(r.joules == 2.5);
+  mb_energy_close(e);
+
+  o.nvml_pci_bus_id = "0000:01:00.0";
+  e = open_ok("nvml", &o);
+  const char *why = NULL;
+  assert_false(mb_energy_available(e, &why));
+  assert_non_null(strstr(why, "nvmlDeviceGetHandleByPciBusId_v2(0000:01:00.0)"));
+  mb_energy_close(e);
 }
 
 /* Without the energy counter: power sampled and integrated. */
@@ -757,6 +794,7 @@ int main(void) {
       cmocka_unit_test(test_rapl_no_tree),
       cmocka_unit_test(test_nvml_no_driver),
       cmocka_unit_test(test_nvml_energy_counter),
+      cmocka_unit_test(test_nvml_one_gpu_by_bus_id),
       cmocka_unit_test(test_nvml_power_integration),
       cmocka_unit_test(test_nvml_init_fails),
       cmocka_unit_test(test_estimate_math),
