@@ -1,6 +1,8 @@
 /*
  * sut/cuda/blas.c - cuBLAS loaded on demand (see blas.h): dlopen, then one dlsym per
- * entry point, each checked.
+ * entry point, each checked. RTLD_NODELETE: dlclose leaves the library mapped, since
+ * cuBLAS keeps process-wide state (its C++ runtime's allocations among it) that an
+ * unload would orphan.
  */
 #include "sut/cuda/blas.h"
 
@@ -34,12 +36,12 @@ int sut_blas_load(sut_blas *b, char *err, size_t errlen)
 #ifdef SUT_CUDA_LIBDIR /* set by the Makefile: where the build found CUDA */
   char path[1024];
   snprintf(path, sizeof path, "%s/%s", SUT_CUDA_LIBDIR, BLAS_SONAME);
-  b->lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  b->lib = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (!b->lib)
     snprintf(first, sizeof first, "%s; ", dlerror());
 #endif
   if (!b->lib)
-    b->lib = dlopen(BLAS_SONAME, RTLD_NOW | RTLD_LOCAL);
+    b->lib = dlopen(BLAS_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (!b->lib) {
     snprintf(err, errlen, "cuda: cuBLAS (%s) cannot be loaded, gemm needs it: %s%s",
              BLAS_SONAME, first, dlerror());
