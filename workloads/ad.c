@@ -65,18 +65,4 @@ static const wl_net_spec ad_spec = {
     .sample = ad_sample,
 };
 
-static int ad_open(wl_model *m, const wl_param_ctx *ctx)
-{
-  return wl_net_model_open(m, ctx, &ad_spec);
-}
-
-const wl_ops wl_ad_ops = {
-    ad_open,
-    wl_net_model_close,
-    wl_net_model_scratch_bytes,
-    wl_net_model_scratch_init,
-    wl_net_model_make_sample,
-    wl_net_model_infer,
-    wl_net_model_batch_scratch_bytes,
-    wl_net_model_infer_batch,
-};
+WL_NET_WORKLOAD(ad, ad_spec);

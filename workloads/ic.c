@@ -95,18 +95,4 @@ static const wl_net_spec ic_spec = {
     .sample = ic_sample,
 };
 
-static int ic_open(wl_model *m, const wl_param_ctx *ctx)
-{
-  return wl_net_model_open(m, ctx, &ic_spec);
-}
-
-const wl_ops wl_ic_ops = {
-    ic_open,
-    wl_net_model_close,
-    wl_net_model_scratch_bytes,
-    wl_net_model_scratch_init,
-    wl_net_model_make_sample,
-    wl_net_model_infer,
-    wl_net_model_batch_scratch_bytes,
-    wl_net_model_infer_batch,
-};
+WL_NET_WORKLOAD(ic, ic_spec);

@@ -70,18 +70,4 @@ static const wl_net_spec kws_spec = {
     .sample = kws_sample,
 };
 
-static int kws_open(wl_model *m, const wl_param_ctx *ctx)
-{
-  return wl_net_model_open(m, ctx, &kws_spec);
-}
-
-const wl_ops wl_kws_ops = {
-    kws_open,
-    wl_net_model_close,
-    wl_net_model_scratch_bytes,
-    wl_net_model_scratch_init,
-    wl_net_model_make_sample,
-    wl_net_model_infer,
-    wl_net_model_batch_scratch_bytes,
-    wl_net_model_infer_batch,
-};
+WL_NET_WORKLOAD(kws, kws_spec);

@@ -71,18 +71,4 @@ static const wl_net_spec vww_spec = {
     .sample = vww_sample,
 };
 
-static int vww_open(wl_model *m, const wl_param_ctx *ctx)
-{
-  return wl_net_model_open(m, ctx, &vww_spec);
-}
-
-const wl_ops wl_vww_ops = {
-    vww_open,
-    wl_net_model_close,
-    wl_net_model_scratch_bytes,
-    wl_net_model_scratch_init,
-    wl_net_model_make_sample,
-    wl_net_model_infer,
-    wl_net_model_batch_scratch_bytes,
-    wl_net_model_infer_batch,
-};
+WL_NET_WORKLOAD(vww, vww_spec);

@@ -211,6 +211,21 @@ typedef struct wl_net_model {
  */
 int wl_net_model_open(wl_model *m, const wl_param_ctx *ctx, const wl_net_spec *spec);
 
+/* The open function and the wl_ops table of a layer-list workload `name` (kws, ic, vww,
+ * ad) whose wl_net_spec is `spec`: defines static name##_open and wl_##name##_ops. */
+#define WL_NET_WORKLOAD(name, spec)                                                   \
+  static int name##_open(wl_model *m, const wl_param_ctx *ctx) {                      \
+    return wl_net_model_open(m, ctx, &(spec));                                        \
+  }                                                                                   \
+  const wl_ops wl_##name##_ops = {name##_open,                                        \
+                                  wl_net_model_close,                                 \
+                                  wl_net_model_scratch_bytes,                         \
+                                  wl_net_model_scratch_init,                          \
+                                  wl_net_model_make_sample,                           \
+                                  wl_net_model_infer,                                 \
+                                  wl_net_model_batch_scratch_bytes,                   \
+                                  wl_net_model_infer_batch}
+
 /* The rest of a layer-list model's wl_ops; they need nothing workload-specific. */
 void wl_net_model_close(wl_model *m);
 size_t wl_net_model_scratch_bytes(const wl_model *m);
