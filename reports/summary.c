@@ -215,8 +215,9 @@ static void write_at_percentile(FILE *f, const char *what, const rpt_tokens *k, 
 }
 
 /* Token latencies (MLPerf's "Completed tokens per second", first-token and per-output-
- * token lines) with their intervals. */
-static void write_tokens(FILE *f, const rpt_tokens *k) {
+ * token lines) with their intervals. Offline has no first-token lines, as in MLPerf: its
+ * one query makes every sample's "first token latency" a place in the queue. */
+static void write_tokens(FILE *f, const rpt_tokens *k, bool offline) {
   char lo[48], hi[48];
   if (!k->present) return;
   fputc('\n', f);
@@ -230,11 +231,12 @@ static void write_tokens(FILE *f, const rpt_tokens *k) {
     aligned(f, "Token reporting errors", "%" PRIu64 " without first token, %" PRIu64
             " with < 2 tokens, %" PRIu64 " bad first tokens", k->missing_first_token,
             k->missing_tokens, k->first_token_errors);
-  write_at_percentile(f, "first token latency", k, k->ttft_at_percentile_ns, k->ttft_ci_low_ns,
-                      k->ttft_ci_high_ns);
+  if (!offline)
+    write_at_percentile(f, "first token latency", k, k->ttft_at_percentile_ns,
+                        k->ttft_ci_low_ns, k->ttft_ci_high_ns);
   write_at_percentile(f, "time per output token", k, k->tpot_at_percentile_ns, k->tpot_ci_low_ns,
                       k->tpot_ci_high_ns);
-  write_latency(f, "First Token latency", &k->ttft);
+  if (!offline) write_latency(f, "First Token latency", &k->ttft);
   write_latency(f, "Time to Output Token", &k->tpot);
 }
 
@@ -243,7 +245,7 @@ static void write_stats(FILE *f, const rpt_run_result *res) {
   write_counts(f, res);
   write_latency(f, "latency", &res->latency);
   write_latency(f, "query latency", &res->query_latency);
-  write_tokens(f, &res->tokens);
+  write_tokens(f, &res->tokens, res->scenario && strcmp(res->scenario, "Offline") == 0);
   write_issue_delay(f, res);
   write_find_peak(f, &res->find_peak);
 }
