@@ -319,7 +319,7 @@ static void fake_infer(const wl_model *m, const void *input, void *output, void 
 }
 
 static const wl_ops fake_ops = {NULL, fake_close, fake_scratch_bytes, fake_scratch_init,
-                                fake_make_sample, fake_infer};
+                                fake_make_sample, fake_infer, NULL, NULL}; /* no batch path */
 
 static wl_model fake_autoencoder(void)
 {
