@@ -397,13 +397,15 @@ static int mb_check_runs(mb_verdict *v) {
   return rc;
 }
 
-int mb_check_bundle(const void *data, size_t size, const char *token, mb_verdict *v) {
+int mb_check_bundle(const void *data, size_t size, const char *token, const char *token_of,
+                    mb_verdict *v) {
   memset(v, 0, sizeof *v);
   rpt_problems_init(&v->problems);
   int rc = rpt_bundle_read_mem(data, size, &v->bundle, &v->problems);
   if (rc == RPT_ENOMEM) return MB_SUBMIT_ERROR;
   if (rc != RPT_OK) return MB_SUBMIT_PROBLEMS;
-  if (token) v->signature_checked = rpt_bundle_verify_signature(&v->bundle, token, &v->problems);
+  if (token)
+    v->signature_checked = rpt_bundle_verify_signature(&v->bundle, token, token_of, &v->problems);
   mb_check_system(v);
   if (mb_check_runs(v) != MB_SUBMIT_OK || v->problems.oom) return MB_SUBMIT_ERROR;
   return v->problems.count ? MB_SUBMIT_PROBLEMS : MB_SUBMIT_OK;

@@ -168,11 +168,14 @@ static enum MHD_Result mb_submission(mb_srv *s, struct MHD_Connection *c, mb_req
                         "bundle made by `mlsysbench submit pack`");
   mb_verdict *v = malloc(sizeof *v);
   if (v == NULL) return MHD_NO;
-  rc = mb_check_bundle(q->buf, q->len, auth + 7, v);
+  char token_of[128];
+  snprintf(token_of, sizeof token_of, "team '%s'", team);
+  rc = mb_check_bundle(q->buf, q->len, auth + 7, token_of, v);
   enum MHD_Result r;
   if (v->bundle.team && strcmp(v->bundle.team, team))
     r = mb_send_json(c, MHD_HTTP_FORBIDDEN, mb_verdict_json(v, "refused"), "refused", "the "
-                     "bundle is for team '%s' but the token is team '%s''s", v->bundle.team, team);
+                     "bundle is for team '%s' but the token given is the token of team '%s'",
+                     v->bundle.team, team);
   else if (rc == MB_SUBMIT_ERROR)
     r = mb_send_json(c, MHD_HTTP_INTERNAL_SERVER_ERROR, mb_verdict_json(v, "error"), "error",
                      "the checker could not run (out of memory or no temporary folder)");

@@ -74,6 +74,13 @@ void mb_print_submit_help(FILE *f) {
 }
 
 /* ---- shared pieces ---------------------------------------------------------------- */
+bool mb_token_well_formed(const char *token) {
+  size_t np = strlen(MB_TOKEN_PREFIX);
+  if (token == NULL || strncmp(token, MB_TOKEN_PREFIX, np) || strlen(token) != np + MB_TOKEN_HEX)
+    return false;
+  return strspn(token + np, "0123456789abcdef") == MB_TOKEN_HEX;
+}
+
 int mb_read_token(const char *cmd, const char *token_file, char *buf, size_t len) {
   buf[0] = '\0';
   if (token_file) {
@@ -90,6 +97,13 @@ int mb_read_token(const char *cmd, const char *token_file, char *buf, size_t len
   }
   size_t n = strlen(buf);
   while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ')) buf[--n] = '\0';
+  if (n && !mb_token_well_formed(buf)) {
+    fprintf(stderr, "mlsysbench %s: the token in %s is not a team token: want '%s' and %d "
+            "lower-case hex digits, as `mlsysbench leaderboard add-team` prints it\n", cmd,
+            token_file ? token_file : "MLSB_TEAM_TOKEN", MB_TOKEN_PREFIX, MB_TOKEN_HEX);
+    buf[0] = '\0';
+    return MB_SUBMIT_USAGE;
+  }
   return MB_SUBMIT_OK;
 }
 
@@ -238,7 +252,9 @@ static int mb_submit_check(const mb_submit_opts *o) {
     free(data);
     return MB_SUBMIT_ERROR;
   }
-  int rc = mb_check_bundle(data, size, token[0] ? token : NULL, v);
+  char token_of[1100];
+  snprintf(token_of, sizeof token_of, "from %s", o->token_file ? o->token_file : "MLSB_TEAM_TOKEN");
+  int rc = mb_check_bundle(data, size, token[0] ? token : NULL, token_of, v);
   if (o->json) {
     json_object *j = mb_verdict_json(v, rc == MB_SUBMIT_OK ? "ok" : "problems");
     if (j) puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY));
@@ -321,17 +337,25 @@ static int mb_print_answer(long status, const char *body) {
     return MB_SUBMIT_UNREACHABLE;
   }
   const char *verdict = json_object_get_string(v);
-  printf("server: HTTP %ld, %s\n", status, verdict);
+  bool accepted = status == 200 || status == 201;
+  json_object *msg = json_object_object_get_ex(doc, "message", &msg) ? msg : NULL;
+  if (!accepted) /* the refusal first, so no line below reads as accepted */
+    printf("REFUSED by the server (HTTP %ld, %s): %s\nnothing was stored; the runs below "
+           "were checked but are NOT on the leaderboard\n", status, verdict,
+           msg ? json_object_get_string(msg) : "no reason given");
+  else
+    printf("server: HTTP %ld, %s\n", status, verdict);
   if (json_object_object_get_ex(doc, "submission_id", &v))
     printf("submission: %s\n", json_object_get_string(v));
-  if (json_object_object_get_ex(doc, "message", &v)) printf("message: %s\n", json_object_get_string(v));
+  if (accepted && msg) printf("message: %s\n", json_object_get_string(msg));
   json_object *runs = json_object_object_get_ex(doc, "runs", &runs) ? runs : NULL;
   for (size_t i = 0; runs && i < json_object_array_length(runs); i++) {
     json_object *r = json_object_array_get_idx(runs, i), *f[4];
     const char *keys[4] = {"run", "workload", "scenario", "validity"};
     for (int k = 0; k < 4; k++) json_object_object_get_ex(r, keys[k], &f[k]);
-    printf("run %s: %s %s %s\n", json_object_get_string(f[0]), json_object_get_string(f[1]),
-           json_object_get_string(f[2]), json_object_get_string(f[3]));
+    printf("%srun %s: %s %s %s%s\n", accepted ? "" : "  ", json_object_get_string(f[0]),
+           json_object_get_string(f[1]), json_object_get_string(f[2]),
+           json_object_get_string(f[3]), accepted ? "" : " (not stored)");
   }
   json_object *probs = json_object_object_get_ex(doc, "problems", &probs) ? probs : NULL;
   for (size_t i = 0; probs && i < json_object_array_length(probs); i++) {
@@ -346,7 +370,7 @@ static int mb_print_answer(long status, const char *body) {
       if (s[4] && !strcmp(s[4], rpt_problem_kind_name((rpt_problem_kind)k))) pr.kind = (rpt_problem_kind)k;
     printf("  %s\n", rpt_problem_format(&pr, line, sizeof line));
   }
-  int rc = status == 200 || status == 201 ? MB_SUBMIT_OK : MB_SUBMIT_PROBLEMS;
+  int rc = accepted ? MB_SUBMIT_OK : MB_SUBMIT_PROBLEMS;
   json_object_put(doc);
   return rc;
 }

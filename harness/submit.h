@@ -56,20 +56,29 @@ typedef struct mb_verdict {
 } mb_verdict;
 
 /*
- * Check a bundle held in memory. token NULL skips the signature (the verdict says so).
+ * Check a bundle held in memory. token NULL skips the signature (the verdict says so);
+ * token_of names whose token it is for messages ("team 'owls'", "from F"; NULL: unknown).
  * Returns MB_SUBMIT_OK (no problems), MB_SUBMIT_PROBLEMS (see v->problems; the worst
  * kind tells a server which HTTP status to answer) or MB_SUBMIT_ERROR (out of memory,
  * no temporary folder). *v is filled either way; release it with mb_verdict_destroy.
  */
-int mb_check_bundle(const void *data, size_t size, const char *token, mb_verdict *v);
+int mb_check_bundle(const void *data, size_t size, const char *token, const char *token_of,
+                    mb_verdict *v);
 void mb_verdict_destroy(mb_verdict *v);
 
 /* The verdict as JSON ({"status", "team", "manifest_sha256", "runs": [...],
  * "problems": [...]}, plus what the caller adds); NULL when out of memory. */
 struct json_object *mb_verdict_json(const mb_verdict *v, const char *status);
 
-/* The team token: --token-file's first line, else $MLSB_TEAM_TOKEN, trimmed, into buf.
- * MB_SUBMIT_OK or MB_SUBMIT_USAGE with a message on stderr naming `cmd`. */
+/* A team token as `leaderboard add-team` prints it: MB_TOKEN_PREFIX and MB_TOKEN_HEX
+ * lower-case hex digits (MB_LB_TOKEN_CHARS in all). */
+#define MB_TOKEN_PREFIX "mlsb_"
+#define MB_TOKEN_HEX 64
+bool mb_token_well_formed(const char *token);
+
+/* The team token: --token-file's first line, else $MLSB_TEAM_TOKEN, trimmed, into buf
+ * ("" when neither is given). MB_SUBMIT_OK; MB_SUBMIT_USAGE with a message on stderr
+ * naming `cmd` when the file cannot be read or the token is not well formed. */
 int mb_read_token(const char *cmd, const char *token_file, char *buf, size_t len);
 
 /* POST a bundle to url (".../submissions" is appended when url has no path) with

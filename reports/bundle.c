@@ -768,7 +768,7 @@ int rpt_bundle_read_file(const char *path, rpt_bundle *b, rpt_problems *problems
 }
 
 bool rpt_bundle_verify_signature(const rpt_bundle *b, const char *token,
-                                 rpt_problems *problems) {
+                                 const char *token_of, rpt_problems *problems) {
   char hex[RPT_SHA256_HEX];
   if (b->signature == NULL) {
     rpt_problems_add(problems, RPT_PROBLEM_SIGNATURE, SIGNATURE, NULL, NULL,
@@ -782,9 +782,11 @@ bool rpt_bundle_verify_signature(const rpt_bundle *b, const char *token,
   }
   if (strlen(b->signature) == 64 && CRYPTO_memcmp(hex, b->signature, 64) == 0) return true;
   rpt_problems_add(problems, RPT_PROBLEM_SIGNATURE, SIGNATURE, NULL, b->signature,
-                   "does not verify with team '%s''s token: the manifest was changed after "
-                   "signing, or the bundle was signed (re-signed) with another team's token",
-                   b->team ? b->team : "?");
+                   "does not verify with the token given (%s): the bundle names team '%s', "
+                   "so it must be signed and checked with the token of team '%s'; it was "
+                   "signed (re-signed) with another token, or the manifest was changed after "
+                   "signing", token_of ? token_of : "whose team is not known",
+                   b->team ? b->team : "?", b->team ? b->team : "?");
   return false;
 }
 

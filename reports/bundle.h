@@ -174,9 +174,11 @@ const rpt_bundle_file *rpt_bundle_find(const rpt_bundle *b, const char *path);
 
 /* Check manifest.sig against the token (constant-time compare). true when it
  * verifies; otherwise adds a SIGNATURE problem that says why (missing signature, or
- * signed with another token: the bundle was altered or re-signed by another team). */
+ * signed with another token: the bundle was altered or re-signed by another team).
+ * token_of says whose token was used, for the message ("team 'owls'" when known,
+ * "from owls.token" otherwise); NULL: not known. */
 bool rpt_bundle_verify_signature(const rpt_bundle *b, const char *token,
-                                 rpt_problems *problems);
+                                 const char *token_of, rpt_problems *problems);
 
 /* Write every file of the bundle under dir (which must exist), recreating runs/<name>/.
  * RPT_OK, RPT_EIO with "path: why" in err. */

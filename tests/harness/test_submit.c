@@ -16,7 +16,8 @@
  *    archive, a manifest with schema_version 2, a bundle signed with another team's
  *    token (re-signed), and a results.json whose claims (metric, p90, seed) disagree
  *    with its samples.csv although the bundle is properly signed;
- *  - pack's bad input: no token, a bad team name, a folder that is not a run folder.
+ *  - pack's bad input: no token, a token not in add-team's format, a bad team name, a
+ *    folder that is not a run folder.
  * Archives are altered with tar(1), as an attacker would.
  */
 #include <setjmp.h>
@@ -30,8 +31,9 @@
 #include "reports/results.h"
 #include "tests/harness/proc.h"
 
-#define TOKEN_A "token-of-team-a-0123456789"
-#define TOKEN_B "token-of-team-b-9876543210"
+/* well-formed team tokens, as `leaderboard add-team` prints them */
+#define TOKEN_A "mlsb_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define TOKEN_B "mlsb_fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
 
 static char tmpdir[256];
 static const char *runs[] = {"ss", "ms", "srv", "off", "inv"};
@@ -197,8 +199,20 @@ static void test_resigned_by_other_team(void **state) {
   pack("resigned.mlsb", "owls", TOKEN_B, 1);
   assert_int_equal(check("resigned.mlsb", TOKEN_A, &text), 1);
   has(text, "manifest.sig: value '");
-  has(text, "does not verify with team 'owls''s token");
-  has(text, "another team's token (signature)");
+  /* the message names the token that was used, not the bundle's team */
+  has(text, "does not verify with the token given (from MLSB_TEAM_TOKEN): the bundle names "
+            "team 'owls', so it must be signed and checked with the token of team 'owls'");
+  has(text, "re-signed) with another token");
+  assert_null(strstr(text, "''s"));
+  free(text);
+  /* the same with --token-file: the message names the file */
+  char tf[400], path[400];
+  path_of(tf, sizeof tf, "a.token");
+  path_of(path, sizeof path, "resigned.mlsb");
+  sh("echo %s > %s", TOKEN_A, tf);
+  assert_int_equal(mlsb(&text, NULL, "submit", "check", path, "--token-file", tf, NULL), 1);
+  has(text, "does not verify with the token given (from ");
+  has(text, "a.token): the bundle names team 'owls'");
   free(text);
 }
 
@@ -230,6 +244,16 @@ static void test_pack_bad_input(void **state) {
   assert_int_equal(mlsb(&text, NULL, "submit", "pack", dir, "--team", "owls", "-o", out, NULL), 2);
   has(text, "no token: give --token-file FILE or set MLSB_TEAM_TOKEN");
   free(text);
+  /* a token that is not in the format `leaderboard add-team` prints */
+  const char *bad_tokens[] = {"garbage", "mlsb_0123", TOKEN_A "0",
+                              "mlsb_0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"};
+  for (size_t i = 0; i < sizeof bad_tokens / sizeof *bad_tokens; i++) {
+    assert_int_equal(mlsb(&text, bad_tokens[i], "submit", "pack", dir, "--team", "owls", "-o",
+                          out, NULL), 2);
+    has(text, "the token in MLSB_TEAM_TOKEN is not a team token: want 'mlsb_' and 64 "
+              "lower-case hex digits");
+    free(text);
+  }
   assert_int_equal(mlsb(&text, TOKEN_A, "submit", "pack", dir, "--team", "bad name", "-o", out,
                         NULL), 2);
   has(text, "team 'bad name': want 1-63 letters");

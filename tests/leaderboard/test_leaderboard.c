@@ -233,6 +233,11 @@ static void test_upload_and_rows(void **state) {
   free(body);
 }
 
+/* text begins with prefix. */
+static void starts(const char *text, const char *prefix) {
+  if (strncmp(text, prefix, strlen(prefix))) fail_msg("want '%s' first in:\n%s", prefix, text);
+}
+
 /* A refusal: the status, words of its message, and no row added. */
 static void refused(long status, long want, char **body, const char *words) {
   if (status != want) fail_msg("HTTP %ld, want %ld: %s", status, want, *body);
@@ -250,9 +255,24 @@ static void test_refusals(void **state) {
   refused(post_file("owls2.mlsb", "", &body), 401, &body, "unknown token");
   refused(post_file("owls2.mlsb", "mlsb_0000", &body), 401, &body, "unknown token");
   refused(post_file("owls2.mlsb", bats, &body), 403, &body,
-          "the bundle is for team 'owls' but the token is team 'bats''s");
+          "the bundle is for team 'owls' but the token given is the token of team 'bats'");
+  /* the same through `submit send`: the refusal comes first, the runs are not shown as
+   * accepted, and the signature message names the token used (bats'), not owls' */
+  char *out = NULL, *err = NULL, tf[400];
+  path_of(path, sizeof path, "owls2.mlsb");
+  path_of(tf, sizeof tf, "bats.token");
+  assert_int_equal(mlsb(&out, &err, "submit", "send", path, "--to", url, "--token-file", tf,
+                        NULL), 1);
+  starts(out, "REFUSED by the server (HTTP 403, refused): the bundle is for team 'owls'");
+  has(out, "NOT on the leaderboard");
+  has(out, "  run ss2: null SingleStream VALID (not stored)\n");
+  assert_null(strstr(out, "\nrun ss2"));
+  has(out, "does not verify with the token given (team 'bats'): the bundle names team "
+           "'owls', so it must be signed and checked with the token of team 'owls'");
+  assert_null(strstr(out, "''s"));
+  free(out), free(err);
   pack("resigned.mlsb", "owls", "bats.token", "ss2", NULL); /* bats signs in owls' name */
-  refused(post_file("resigned.mlsb", owls, &body), 403, &body, "(re-signed) with another team's token");
+  refused(post_file("resigned.mlsb", owls, &body), 403, &body, "(re-signed) with another token");
   char *big = calloc(1, 1200000);
   refused(post(big, 1200000, owls, &body), 413, &body, "this leaderboard takes at most 1000000");
   free(big);
@@ -276,6 +296,13 @@ static void test_refusals(void **state) {
   assert_int_equal(post_file("owls2.mlsb", owls, &body), 201);
   free(body);
   refused(post_file("owls2.mlsb", owls, &body), 409, &body, "was already submitted");
+  path_of(tf, sizeof tf, "owls.token");
+  path_of(path, sizeof path, "owls2.mlsb");
+  assert_int_equal(mlsb(&out, &err, "submit", "send", path, "--to", url, "--token-file", tf,
+                        NULL), 1);
+  starts(out, "REFUSED by the server (HTTP 409, refused): this bundle");
+  assert_null(strstr(out, "\nrun ss2"));
+  free(out), free(err);
   /* nothing half-written: exactly the one accepted submission and its row were added */
   assert_int_equal(sql_count("SELECT count(*) FROM submissions"), subs + 1);
   assert_int_equal(sql_count("SELECT count(*) FROM entries"), rows + 1);
