@@ -13,9 +13,11 @@
 
 #include "harness/harness.h"
 #include "reports/html.h"
+#include "reports/runfolder.h"
 
 typedef struct mb_report_run {
   char *folder;          /* as given, without trailing '/' */
+  char *label;           /* how the page names it: "A rep-01" for an A/B folder; NULL: folder */
   rpt_results results;
   rpt_sample *samples;
   size_t n_samples;
@@ -45,14 +47,16 @@ void mb_print_report_help(FILE *f) {
       "      - settings with their source, and the system (topology, worker cpus,\n"
       "        command line), in collapsible sections.\n"
       "    Several runs share one page: one summary row each, their CDFs overlaid in one\n"
-      "    plot with a legend, then a section per run.\n"
+      "    plot with a legend, then a section per run. A RUN_DIR may be a run set from\n"
+      "    `run --repeat N` (its repetitions DIR/rep-01 ... are shown), or the folder of\n"
+      "    `run --repeat N --ab`: A's and B's repetitions, labelled \"A rep-01\" ...\n"
       "\n"
       "    Latency is completed - scheduled. Lost samples have none: they are left out\n"
       "    of the plots and counted under them. A 10^6-sample run takes about a second\n"
       "    and gives a page of a few hundred kB.\n"
       "\n"
       "OPTIONS\n"
-      "    -o, --out FILE   where to write; default RUN_DIR/report.html for one run,\n"
+      "    -o, --out FILE   where to write; default RUN_DIR/report.html for one RUN_DIR,\n"
       "                     ./report.html for several; - for standard output. A file is\n"
       "                     written to a temporary file beside it and renamed, so a\n"
       "                     reader never sees half a page\n"
@@ -69,14 +73,15 @@ void mb_print_report_help(FILE *f) {
       f);
 }
 
-/* Load folder's results.json and samples.csv into *r; messages on stderr. */
-static int mb_report_load(const char *folder, mb_report_run *r) {
+/* Load folder's results.json and samples.csv into *r, named label (NULL: the folder);
+ * messages on stderr. */
+static int mb_report_load(const char *folder, const char *label, mb_report_run *r) {
   char path[4096], err[1024];
   struct stat st;
   size_t len = strlen(folder);
   rpt_results_init(&r->results);
   while (len > 1 && folder[len - 1] == '/') len--;
-  if ((r->folder = strndup(folder, len)) == NULL) {
+  if ((r->folder = strndup(folder, len)) == NULL || (label && !(r->label = strdup(label)))) {
     fprintf(stderr, "mlsysbench report: out of memory\n");
     return MB_EXIT_ERROR;
   }
@@ -103,6 +108,7 @@ static int mb_report_load(const char *folder, mb_report_run *r) {
 
 static void mb_report_run_destroy(mb_report_run *r) {
   free(r->folder);
+  free(r->label);
   rpt_results_destroy(&r->results);
   free(r->samples);
 }
@@ -134,8 +140,39 @@ static int mb_report_parse(int argc, char **argv, const char **out, bool *help) 
   return MB_EXIT_OK;
 }
 
-/* Render the loaded runs into out (or the default place). */
-static int mb_report_write(const mb_report_run *runs, size_t n, const char *out) {
+/* Load the runs of one RUN_DIR argument, appended to *runs (*n of *cap): the run
+ * folder itself, a run set's repetitions, or an A/B folder's A and B repetitions. */
+static int mb_report_add(const char *arg, mb_report_run **runs, size_t *n, size_t *cap) {
+  char set[4096], folder[4200], label[64];
+  bool ab = rpt_runfolder_is_ab(arg);
+  int rc = MB_EXIT_OK;
+  for (int side = 0; side < (ab ? 2 : 1) && rc == MB_EXIT_OK; side++) {
+    if (ab) snprintf(set, sizeof set, "%s/%c", arg, "AB"[side]);
+    else snprintf(set, sizeof set, "%s", arg);
+    size_t reps = rpt_runfolder_set_reps(set);
+    for (size_t i = 0; i < (reps ? reps : 1) && rc == MB_EXIT_OK; i++) {
+      if (*n == *cap) {
+        size_t c = *cap ? 2 * *cap : 8;
+        mb_report_run *r = realloc(*runs, c * sizeof *r);
+        if (r == NULL) {
+          fprintf(stderr, "mlsysbench report: out of memory\n");
+          return MB_EXIT_ERROR;
+        }
+        *runs = r, *cap = c;
+      }
+      snprintf(folder, sizeof folder, "%s/rep-%02zu", set, i + 1);
+      snprintf(label, sizeof label, "%c rep-%02zu", "AB"[side], i + 1);
+      memset(&(*runs)[*n], 0, sizeof **runs);
+      rc = mb_report_load(reps ? folder : arg, ab ? label : NULL, &(*runs)[(*n)++]);
+    }
+  }
+  return rc;
+}
+
+/* Render the loaded runs into out (or the default place: one_dir/report.html when
+ * one RUN_DIR was given, else ./report.html). */
+static int mb_report_write(const mb_report_run *runs, size_t n, const char *out,
+                           const char *one_dir) {
   char path[4096], err[1024];
   rpt_html_run *hr = calloc(n, sizeof *hr);
   if (hr == NULL) {
@@ -143,11 +180,15 @@ static int mb_report_write(const mb_report_run *runs, size_t n, const char *out)
     return MB_EXIT_ERROR;
   }
   for (size_t i = 0; i < n; i++)
-    hr[i] = (rpt_html_run){runs[i].folder, &runs[i].results, runs[i].samples, runs[i].n_samples};
+    hr[i] = (rpt_html_run){runs[i].label ? runs[i].label : runs[i].folder, &runs[i].results,
+                           runs[i].samples, runs[i].n_samples};
   if (out)
     snprintf(path, sizeof path, "%s", out);
-  else if (n == 1)
-    snprintf(path, sizeof path, "%s/report.html", runs[0].folder);
+  else if (one_dir) {
+    size_t len = strlen(one_dir);
+    while (len > 1 && one_dir[len - 1] == '/') len--;
+    snprintf(path, sizeof path, "%.*s/report.html", (int)len, one_dir);
+  }
   else
     snprintf(path, sizeof path, "report.html");
   rpt_html_opts o = {.generator = "mlsysbench " MB_VERSION};
@@ -170,15 +211,11 @@ int mb_cmd_report(int argc, char **argv) {
   bool help;
   int rc = mb_report_parse(argc, argv, &out, &help);
   if (rc != MB_EXIT_OK || help) return rc;
-  size_t n = (size_t)(argc - optind);
-  mb_report_run *runs = calloc(n, sizeof *runs);
-  if (runs == NULL) {
-    fprintf(stderr, "mlsysbench report: out of memory\n");
-    return MB_EXIT_ERROR;
-  }
-  for (size_t i = 0; i < n && rc == MB_EXIT_OK; i++)
-    rc = mb_report_load(argv[optind + (int)i], &runs[i]);
-  if (rc == MB_EXIT_OK) rc = mb_report_write(runs, n, out);
+  size_t n = 0, cap = 0;
+  mb_report_run *runs = NULL;
+  for (int a = optind; a < argc && rc == MB_EXIT_OK; a++) rc = mb_report_add(argv[a], &runs, &n, &cap);
+  if (rc == MB_EXIT_OK)
+    rc = mb_report_write(runs, n, out, argc - optind == 1 ? argv[optind] : NULL);
   for (size_t i = 0; i < n; i++) mb_report_run_destroy(&runs[i]);
   free(runs);
   return rc;

@@ -18,6 +18,7 @@
 
 #include "hardware_profiles/hwp.h"
 #include "harness/harness.h"
+#include "reports/runfolder.h"
 
 #define MB_TOKEN_MAX 256
 
@@ -184,6 +185,18 @@ static int mb_submit_pack(const mb_submit_opts *o) {
     fprintf(stderr, "mlsysbench submit pack: needs RUN_DIR..., --team NAME and -o FILE "
             "(see `mlsysbench submit --help`)\n");
     return MB_SUBMIT_USAGE;
+  }
+  for (int i = 0; i < o->n_args; i++) { /* a bundle holds run folders, not run sets */
+    const char *d = o->args[i];
+    size_t reps = rpt_runfolder_set_reps(d);
+    if (rpt_runfolder_is_ab(d))
+      fprintf(stderr, "mlsysbench submit pack: %s holds two run sets, A and B (`run --repeat "
+              "--ab`): pass the run folders to submit, e.g. %s/A/rep-01\n", d, d);
+    else if (reps)
+      fprintf(stderr, "mlsysbench submit pack: %s is a run set of %zu repetition%s: pass the "
+              "run folders to submit (%s/rep-01 to %s/rep-%02zu)\n", d, reps,
+              reps == 1 ? "" : "s", d, d, reps);
+    if (reps || rpt_runfolder_is_ab(d)) return MB_SUBMIT_USAGE;
   }
   if (mb_read_token("submit pack", o->token_file, token, sizeof token)) return MB_SUBMIT_USAGE;
   char *sys = mb_system_json((const char *const *)o->args, (size_t)o->n_args);

@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "reports/internal.h"
+#include "reports/runfolder.h"
 
 /* ---- names ---------------------------------------------------------------------------- */
 const char *rpt_verdict_name(rpt_verdict v) {
@@ -182,16 +183,6 @@ static int check_counts(const rpt_compare_run *run, char *err, size_t errlen) {
 
 static int load_set(const char *folder, rpt_compare_run *run, char *err, size_t errlen);
 
-/* A folder without results.json but with rep-01/results.json: a run set. */
-static bool is_run_set(const char *folder) {
-  char path[4096];
-  struct stat st;
-  snprintf(path, sizeof path, "%s/results.json", folder);
-  if (stat(path, &st) == 0) return false;
-  snprintf(path, sizeof path, "%s/rep-01/results.json", folder);
-  return stat(path, &st) == 0;
-}
-
 int rpt_compare_run_load(const char *folder, rpt_compare_run *run, char *err, size_t errlen) {
   char path[4096];
   rpt_sample *rows = NULL;
@@ -201,7 +192,10 @@ int rpt_compare_run_load(const char *folder, rpt_compare_run *run, char *err, si
   if (folder == NULL) return rpt__errf(err, errlen, RPT_EINVAL, "no run folder");
   int rc = check_folder(folder, err, errlen);
   if (rc != RPT_OK) goto fail;
-  if (is_run_set(folder)) return load_set(folder, run, err, errlen);
+  if (rpt_runfolder_is_ab(folder))
+    return rpt__errf(err, errlen, RPT_EIO, "%s holds two run sets, A and B: compare %s/A %s/B",
+                     folder, folder, folder);
+  if (rpt_runfolder_set_reps(folder) > 0) return load_set(folder, run, err, errlen);
   rc = RPT_ENOMEM;
   if ((run->folder = strdup(folder)) == NULL) goto fail_nomem;
   if ((rc = join_path(path, sizeof path, folder, "results.json", err, errlen)) != RPT_OK ||
@@ -554,8 +548,6 @@ static int metric_energy(rpt_comparison *c, const rpt_results *a, const rpt_resu
 }
 
 /* ---- run sets ------------------------------------------------------------------------------ */
-#define RPT_MAX_REPS 1000
-
 /* One repetition's value of metric id, NAN when it has none. */
 static double rep_value(const rpt_results *r, int id) {
   const rpt_run_result *x = &r->result;
@@ -615,10 +607,8 @@ static int load_set(const char *folder, rpt_compare_run *run, char *err, size_t 
   char path[4096];
   int rc = RPT_ENOMEM;
   if ((run->folder = strdup(folder)) == NULL) goto fail;
-  for (size_t i = 1; i <= RPT_MAX_REPS; i++) {
-    struct stat st;
+  for (size_t i = 1, n = rpt_runfolder_set_reps(folder); i <= n; i++) {
     snprintf(path, sizeof path, "%s/rep-%02zu/results.json", folder, i);
-    if (stat(path, &st) != 0) break;
     rpt_results r;
     if ((rc = rpt_results_read_json(path, &r, err, errlen)) != RPT_OK) goto fail;
     if ((rc = add_rep(run, path, &r, err, errlen)) != RPT_OK) {

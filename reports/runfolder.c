@@ -166,3 +166,34 @@ void rpt_runfolder_destroy(rpt_runfolder *rf) {
   free(rf->path);
   free(rf);
 }
+
+/* ---- reading: run sets --------------------------------------------------------------- */
+/* Whether folder[/sub]/results.json exists. */
+static bool has_results(const char *folder, const char *sub) {
+  char path[4096];
+  struct stat st;
+  int n = sub ? snprintf(path, sizeof path, "%s/%s/results.json", folder, sub)
+              : snprintf(path, sizeof path, "%s/results.json", folder);
+  return n > 0 && (size_t)n < sizeof path && stat(path, &st) == 0;
+}
+
+size_t rpt_runfolder_set_reps(const char *folder) {
+  char rep[16];
+  size_t n = 0;
+  if (folder == NULL || has_results(folder, NULL)) return 0;
+  for (; n < RPT_RUNFOLDER_MAX_REPS; n++) {
+    snprintf(rep, sizeof rep, "rep-%02zu", n + 1);
+    if (!has_results(folder, rep)) break;
+  }
+  return n;
+}
+
+bool rpt_runfolder_is_ab(const char *folder) {
+  char side[4096];
+  if (folder == NULL || has_results(folder, NULL)) return false;
+  for (const char *s = "AB"; *s; s++) {
+    int n = snprintf(side, sizeof side, "%s/%c", folder, *s);
+    if (n < 0 || (size_t)n >= sizeof side || rpt_runfolder_set_reps(side) == 0) return false;
+  }
+  return true;
+}

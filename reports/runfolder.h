@@ -1,5 +1,6 @@
 /*
- * reports/runfolder.h - create a run folder atomically.
+ * reports/runfolder.h - create a run folder atomically, and recognise a run set (the
+ * repetitions `run --repeat` writes) when reading.
  *
  *     rpt_runfolder *rf;
  *     rpt_runfolder_begin("runs", "20261125-081500-kws-server", &rf, err, sizeof err);
@@ -19,6 +20,7 @@
 #ifndef RPT_RUNFOLDER_H
 #define RPT_RUNFOLDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -65,5 +67,20 @@ int rpt_runfolder_abort(rpt_runfolder *rf, char *err, size_t errlen);
 /* Free rf. A folder neither committed nor aborted is removed first (abort).
  * Accepts NULL. */
 void rpt_runfolder_destroy(rpt_runfolder *rf);
+
+/* ---- reading: run sets --------------------------------------------------------------- */
+#define RPT_RUNFOLDER_MAX_REPS 999 /* `run --repeat` takes 1..999 */
+
+/*
+ * The number of repetitions in the run set `folder`, as `run --repeat N` writes it: a
+ * folder without results.json holding rep-01/results.json, rep-02/results.json, ...
+ * (counted while consecutive, at most RPT_RUNFOLDER_MAX_REPS). 0 when folder is not a
+ * run set (a run folder, an A/B folder, missing, NULL). Reads only file metadata.
+ */
+size_t rpt_runfolder_set_reps(const char *folder);
+
+/* Whether folder is what `run --repeat N --ab` writes: no results.json, and two run sets
+ * folder/A and folder/B. */
+bool rpt_runfolder_is_ab(const char *folder);
 
 #endif /* RPT_RUNFOLDER_H */

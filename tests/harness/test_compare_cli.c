@@ -187,6 +187,15 @@ static void test_bad_input(void **state) {
      path("badcsv"));
   expect(mlsb("compare %s %s", path("a"), path("badcsv")), 2);
   expect_text("badcsv/samples.csv:3");
+  /* an A/B folder of `run --repeat --ab`: say which two sets to compare */
+  char ab[400], a[400];
+  snprintf(ab, sizeof ab, "%s", path("ab"));
+  snprintf(a, sizeof a, "%s", path("a"));
+  sh("rm -rf %s && mkdir -p %s/A %s/B && cp -r %s %s/A/rep-01 && cp -r %s %s/B/rep-01", ab, ab,
+     ab, a, ab, a, ab);
+  expect(mlsb("compare %s %s", ab, a), 2);
+  expect_text("ab holds two run sets, A and B: compare ");
+  expect_text("ab/A ");
   expect(mlsb("compare %s", path("a")), 2);
   expect_text("needs two run folders");
   expect(mlsb("compare %s %s --threshold lots", path("a"), path("b")), 2);

@@ -6,7 +6,8 @@
  *  - a real Server run folder (`run --workload delay ... --out DIR`), then
  *    `report DIR`: exit 0, "report: DIR/report.html" on stdout, the file written with
  *    no temporary file left beside it; `report DIR DIR -o FILE` writes a run set with
- *    the overlaid CDF;
+ *    the overlaid CDF; a run set (DIR/rep-NN) and an A/B folder (DIR/A, DIR/B) give one
+ *    row per repetition, the A/B ones labelled "A rep-01" ...;
  *  - bad input exits 2 and names what is wrong: no folders, a missing folder, a
  *    folder without results.json, a results.json that is not JSON (file:line), a
  *    samples.csv with a bad row (file:line); nothing is written then.
@@ -148,6 +149,40 @@ static void test_report_writes_page(void **state) {
   free(page);
 }
 
+/* A run set as `run --repeat 2` lays it out (DIR/rep-01, DIR/rep-02), and an A/B folder
+ * as `run --repeat 2 --ab` does (DIR/A/rep-NN, DIR/B/rep-NN), made from the run folder. */
+static void test_report_run_sets(void **state) {
+  (void)state;
+  char *out, set[400], ab[400], path[450], want[500];
+  snprintf(set, sizeof set, "%s/set", tmpdir);
+  snprintf(ab, sizeof ab, "%s/ab", tmpdir);
+  sh("rm -rf %s %s && mkdir -p %s %s/A %s/B && for d in %s/rep-01 %s/rep-02 %s/A/rep-01 "
+     "%s/A/rep-02 %s/B/rep-01 %s/B/rep-02; do cp -r %s $d && rm -f $d/report.html; done",
+     set, ab, set, ab, ab, set, set, ab, ab, ab, ab, run_dir);
+  assert_int_equal(mlsb(&out, "report", set, NULL), 0);
+  snprintf(path, sizeof path, "%s/report.html", set);
+  snprintf(want, sizeof want, "report: %s\n", path);
+  has(out, want);
+  free(out);
+  char *page = slurp(path, NULL);
+  assert_non_null(page);
+  assert_int_equal(count(page, "<tr><td><a href=\"#run-"), 2); /* one row per repetition */
+  has(page, "set/rep-01");
+  has(page, "set/rep-02");
+  free(page);
+  assert_int_equal(mlsb(&out, "report", ab, NULL), 0);
+  free(out);
+  snprintf(path, sizeof path, "%s/report.html", ab);
+  page = slurp(path, NULL);
+  assert_non_null(page);
+  assert_int_equal(count(page, "<tr><td><a href=\"#run-"), 4);
+  has(page, "A rep-01");
+  has(page, "A rep-02");
+  has(page, "B rep-01");
+  has(page, "B rep-02");
+  free(page);
+}
+
 static void test_report_bad_input(void **state) {
   (void)state;
   char *out, dir[400], path[450], cmd[1400];
@@ -278,12 +313,14 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_report_writes_page), /* also writes the page the browser loads */
       cmocka_unit_test(test_report_bad_input),
+      cmocka_unit_test(test_report_run_sets),
       cmocka_unit_test(test_screenshot),
       cmocka_unit_test(test_dom),
   };
   const struct CMUnitTest without_browser[] = {
       cmocka_unit_test(test_report_writes_page),
       cmocka_unit_test(test_report_bad_input),
+      cmocka_unit_test(test_report_run_sets),
   };
   if (access(CHROMIUM, X_OK) != 0) {
     int failed = cmocka_run_group_tests_name("report_cli", without_browser, setup, teardown);

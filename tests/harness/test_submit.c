@@ -263,6 +263,16 @@ static void test_pack_bad_input(void **state) {
                         NULL), 2);
   has(text, "notarun: not a run folder: it has no results.json");
   free(text);
+  /* a run set (`run --repeat 2`): pack says which run folders to pass */
+  path_of(empty, sizeof empty, "set");
+  sh("rm -rf %s && mkdir -p %s && cp -r %s %s/rep-01 && cp -r %s %s/rep-02", empty, empty, dir,
+     empty, dir, empty);
+  assert_int_equal(mlsb(&text, TOKEN_A, "submit", "pack", empty, "--team", "owls", "-o", out,
+                        NULL), 2);
+  has(text, "set is a run set of 2 repetitions: pass the run folders to submit (");
+  has(text, "set/rep-01 to ");
+  has(text, "set/rep-02)");
+  free(text);
   assert_true(access(out, F_OK) != 0); /* nothing written */
   assert_int_equal(mlsb(&text, TOKEN_A, "submit", "frobnicate", NULL), 2);
   free(text);

@@ -2,7 +2,8 @@
  * tests/reports/test_runfolder.c - run folders: default names, a hidden temporary
  * folder while writing, rename on commit, -2/-3 suffixes on collision (an existing
  * empty folder is not replaced), abort and destroy removing the temporary folder with
- * its files, and errors that name the path and the errno text.
+ * its files, errors that name the path and the errno text, and recognising a run set
+ * (rep-01, rep-02, ... counted while consecutive) and an A/B folder of two sets.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -145,6 +146,41 @@ static void test_errors(void **state) {
   assert_int_equal(rpt_runfolder_begin(parent, NULL, &rf, err, sizeof err), RPT_EINVAL);
 }
 
+/* mkdir -p parent/rel and put an empty results.json there when with_results. */
+static void make_dir(const char *rel, bool with_results) {
+  char path[512], cmd[700];
+  snprintf(path, sizeof path, "%s/%s", parent, rel);
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s'%s%s%s", path, with_results ? " && : > '" : "",
+           with_results ? path : "", with_results ? "/results.json'" : "");
+  assert_int_equal(system(cmd), 0);
+}
+
+static void test_run_sets(void **state) {
+  (void)state;
+  char path[512];
+  make_dir("sets/run", true);              /* a run folder */
+  make_dir("sets/three/rep-01", true);     /* a run set of 3; rep-05 after a gap not counted */
+  make_dir("sets/three/rep-02", true);
+  make_dir("sets/three/rep-03", true);
+  make_dir("sets/three/rep-05", true);
+  make_dir("sets/norep/rep-01", false);    /* rep-01 without results.json: not a set */
+  make_dir("sets/ab/A/rep-01", true);
+  make_dir("sets/ab/B/rep-01", true);
+  make_dir("sets/ab/B/rep-02", true);
+  make_dir("sets/aonly/A/rep-01", true);
+  const struct { const char *rel; size_t reps; bool ab; } want[] = {
+      {"sets/run", 0, false},   {"sets/three", 3, false}, {"sets/norep", 0, false},
+      {"sets/ab", 0, true},     {"sets/ab/B", 2, false},  {"sets/aonly", 0, false},
+      {"sets/nosuch", 0, false}};
+  for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+    snprintf(path, sizeof path, "%s/%s", parent, want[i].rel);
+    assert_int_equal(rpt_runfolder_set_reps(path), want[i].reps);
+    assert_int_equal(rpt_runfolder_is_ab(path), want[i].ab);
+  }
+  assert_int_equal(rpt_runfolder_set_reps(NULL), 0);
+  assert_false(rpt_runfolder_is_ab(NULL));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_name),
@@ -152,6 +188,7 @@ int main(void) {
       cmocka_unit_test(test_collision_suffix),
       cmocka_unit_test(test_abort_and_destroy_remove),
       cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_run_sets),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
