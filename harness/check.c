@@ -285,6 +285,27 @@ static int mb_recompute(mb_chk *c, const rpt_results *r, lg_settings *s, const r
   return rc;
 }
 
+/* An accuracy run's headline (results.json's accuracy block): top-1 accuracy against
+ * labels, ROC AUC, top-1 or token agreement with the fp32 reference, first set wins;
+ * percentages for fractions. NaN when the run has none. */
+static void mb_accuracy_metric(mb_entry *e, const rpt_accuracy *a) {
+  const struct { const rpt_opt_f64 *v; const char *name, *unit; double scale; } m[] = {
+      {&a->top1_accuracy, "top-1 accuracy", "%", 100},
+      {&a->auc, "ROC AUC", "AUC", 1},
+      {&a->top1_agreement, "top-1 agreement with the fp32 reference", "%", 100},
+      {&a->token_agreement, "token agreement with the fp32 reference", "%", 100}};
+  e->metric = NAN;
+  snprintf(e->metric_name, sizeof e->metric_name, "accuracy");
+  e->unit[0] = '\0';
+  for (size_t i = 0; a->present && i < sizeof m / sizeof *m; i++) {
+    if (!m[i].v->set || !isfinite(m[i].v->v)) continue;
+    e->metric = m[i].v->v * m[i].scale;
+    snprintf(e->metric_name, sizeof e->metric_name, "%s", m[i].name);
+    snprintf(e->unit, sizeof e->unit, "%s", m[i].unit);
+    return;
+  }
+}
+
 static void mb_fill_entry(mb_entry *e, const char *run, const rpt_results *r, const lg_result *d) {
   const rpt_host *h = &r->host;
   snprintf(e->run, sizeof e->run, "%s", run);
@@ -305,6 +326,7 @@ static void mb_fill_entry(mb_entry *e, const char *run, const rpt_results *r, co
   e->metric = accuracy ? NAN : d->mode == LG_MODE_FIND_PEAK ? d->peak_qps : d->metric;
   e->valid = !accuracy && d->valid;
   snprintf(e->validity, sizeof e->validity, "%s", accuracy ? "accuracy" : d->valid ? "VALID" : "INVALID");
+  if (accuracy) mb_accuracy_metric(e, &r->accuracy);
   size_t n = 0;
   e->reasons[0] = '\0';
   for (size_t i = 0; i < d->reason_count && n < sizeof e->reasons; i++)

@@ -238,18 +238,26 @@ typedef struct mb_row {
   const char *text[C_COUNT];     /* every column as text ("" when null) */
   long long submission_id;
   double metric;                 /* NaN when null */
+  long long rank;                /* by the metric within its table, ties share; 0: none */
 } mb_row;
 
 typedef void (*mb_row_fn)(void *ctx, const mb_row *row, bool first_of_group);
 
-/* Every entry, grouped by workload and scenario (in that order), oldest first. */
+/* Every entry, grouped by workload, scenario and mode (one table each), ranked rows
+ * first in rank order, then the rest oldest first. Ranked are VALID runs and accuracy
+ * runs with a figure: RANK() by the metric (lower is better for ns, else higher), so
+ * equal metrics share a rank. */
 static int mb_lb_each(mb_lb *lb, mb_row_fn fn, void *ctx) {
   sqlite3_stmt *st = NULL;
   const char *sql =
       "SELECT s.id, t.name, s.received_utc, s.manifest_sha256, e.run, e.workload, e.scenario,"
       " e.mode, e.sut, e.hardware, e.hardware_profile, e.metric_name, e.unit, e.metric,"
-      " e.validity, e.reasons FROM entries e JOIN submissions s ON e.submission_id = s.id"
-      " JOIN teams t ON s.team_id = t.id ORDER BY e.workload, e.scenario, e.mode, s.id, e.id";
+      " e.validity, e.reasons, CASE WHEN e.ok THEN RANK() OVER (PARTITION BY e.workload,"
+      " e.scenario, e.mode, e.ok ORDER BY CASE WHEN e.unit = 'ns' THEN e.metric ELSE -e.metric"
+      " END) END AS lb_rank FROM (SELECT *, metric IS NOT NULL AND validity IN ('VALID',"
+      " 'accuracy') AS ok FROM entries) e JOIN submissions s ON e.submission_id = s.id"
+      " JOIN teams t ON s.team_id = t.id"
+      " ORDER BY e.workload, e.scenario, e.mode, e.ok DESC, lb_rank, s.id, e.id";
   if (sqlite3_prepare_v2(lb->db, sql, -1, &st, NULL) != SQLITE_OK) return MB_LB_EDB;
   int rc;
   char last[160] = "";
@@ -262,6 +270,7 @@ static int mb_lb_each(mb_lb *lb, mb_row_fn fn, void *ctx) {
     row.submission_id = sqlite3_column_int64(st, C_SUB);
     row.metric = sqlite3_column_type(st, C_METRIC) == SQLITE_NULL ? NAN
                                                                  : sqlite3_column_double(st, C_METRIC);
+    row.rank = sqlite3_column_int64(st, C_COUNT); /* NULL reads as 0 */
     char group[160];
     snprintf(group, sizeof group, "%s\n%s\n%s", row.text[C_WORKLOAD], row.text[C_SCENARIO],
              row.text[C_MODE]);
@@ -350,8 +359,9 @@ static const char mb_lb_head[] =
     ".accuracy{color:#555}tr.invalid td{color:#777}\n"
     "</style></head><body>\n<h1>mlsysbench leaderboard</h1>\n";
 
-/* Sort a table by a column: numbers by data-v, text otherwise; VALID rows rank first
- * when sorting by the metric. #sort=COLUMN[:asc|desc] in the URL picks the first sort. */
+/* Sort a table by a column: numbers by data-v, text otherwise; ranked rows first when
+ * sorting by the metric. The ranks come from the server and stay with their rows.
+ * #sort=COLUMN[:asc|desc] in the URL picks the first sort. */
 static const char mb_lb_script[] =
     "<script>\n"
     "(function(){\n"
@@ -366,7 +376,6 @@ static const char mb_lb_script[] =
     "  if(num){if(isNaN(x))return 1;if(isNaN(y))return -1;}\n"
     "  var c=x<y?-1:x>y?1:0;return dir==='asc'?c:-c;});\n"
     " rows.forEach(function(r){t.tBodies[0].appendChild(r);});\n"
-    " var rank=0;rows.forEach(function(r){r.cells[0].textContent=r.getAttribute('data-valid')==='1'?++rank:'\\u2014';});\n"
     " for(var i=0;i<th.length;i++)th[i].removeAttribute('aria-sort');\n"
     " th[col].setAttribute('aria-sort',dir==='asc'?'ascending':'descending');\n"
     " t.setAttribute('data-sorted',th[col].getAttribute('data-col')+':'+dir);}\n"
@@ -406,6 +415,8 @@ static void mb_html_group(mb_html_ctx *c, const mb_row *row) {
   mb_html_text(f, row->text[C_WORKLOAD]);
   fprintf(f, "\" data-scenario=\"");
   mb_html_text(f, row->text[C_SCENARIO]);
+  fprintf(f, "\" data-mode=\"");
+  mb_html_text(f, row->text[C_MODE]);
   fprintf(f, "\" data-better=\"%s\"><thead><tr><th data-col=\"rank\" data-type=\"num\">#</th>"
           "<th data-col=\"team\">Team</th><th data-col=\"metric\" data-type=\"num\">",
           lower ? "lower" : "higher");
@@ -431,9 +442,10 @@ static void mb_html_row(void *ctx, const mb_row *row, bool first) {
   FILE *f = c->f;
   if (first) mb_html_group(c, row);
   c->rows++;
-  bool valid = !strcmp(row->text[C_VALIDITY], "VALID");
-  fprintf(f, "<tr data-valid=\"%d\"%s><td class=\"num\"></td>", valid,
-          valid ? "" : " class=\"invalid\"");
+  bool ranked = row->rank > 0;
+  fprintf(f, "<tr data-valid=\"%d\"%s>", ranked, ranked ? "" : " class=\"invalid\"");
+  if (ranked) fprintf(f, "<td class=\"num\" data-v=\"%lld\">%lld</td>", row->rank, row->rank);
+  else fputs("<td class=\"num\" data-v=\"NaN\">&mdash;</td>", f);
   mb_html_cell(f, row->text[C_TEAM]);
   if (isfinite(row->metric))
     fprintf(f, "<td class=\"num\" data-v=\"%.17g\">%.6g</td>", row->metric, row->metric);

@@ -41,7 +41,9 @@ typedef struct mb_entry {
   char hardware[160];            /* host CPU model (and cores) */
   char hardware_profile[64];
   char metric_name[96], unit[32];
-  double metric;                 /* as recomputed (NaN when the run has none) */
+  double metric;                 /* as recomputed (NaN when the run has none); accuracy
+                                    runs: results.json's accuracy figure (in percent for
+                                    fractions) as metric_name and unit say */
   bool valid;                    /* as recomputed; false for accuracy runs */
   char validity[16];             /* "VALID", "INVALID" or "accuracy" */
   char reasons[512];             /* why INVALID, "; "-separated */

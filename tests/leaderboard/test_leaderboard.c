@@ -21,15 +21,19 @@
  *    version 2 400, a file changed after packing 422, claims that disagree with the
  *    samples 422, the same bundle again 409; also GET of an unknown page 404 and GET
  *    /submissions 405;
+ *  - the page as served (no script run): the ranks are in the HTML, each 1 + the
+ *    number of ranked rows with a better metric (ties share a rank); an accuracy run
+ *    (kws, --mode accuracy) is in its own table with its top-1 agreement, not in the
+ *    SingleStream throughput table;
  *  - the page in Chromium (skipped with a message when /usr/bin/chromium is absent):
  *    its DOM after the script ran has one table per workload and scenario, the rows
- *    sorted by the metric (better first, rank numbers filled in), #sort=team:desc
- *    re-sorts by team, VALID and INVALID and the hardware are shown, no console
+ *    sorted by the metric (better first), #sort=team:desc re-sorts by team and every
+ *    row keeps its rank, VALID and INVALID and the hardware are shown, no console
  *    messages; and a screenshot;
  *  - load: 200 distinct bundles (packed with the library, same run folder, a fresh
  *    nonce each) uploaded by 8 threads, 25 each: every answer is 201 and exactly 200
- *    new submissions with their rows are stored. Latency p50/p99 is printed, not
- *    asserted (the machine is shared);
+ *    new submissions with their rows are stored, their equal metrics share one rank.
+ *    Latency p50/p99 is printed, not asserted (the machine is shared);
  *  - the command's refusals: add-team of an existing team (exit 6) or a bad name (2),
  *    serve with a --bind that is not an IPv4 address (2), on the port the server holds
  *    (1, "cannot listen"), without --db (2); and SIGINT stops a second server with exit 0.
@@ -312,15 +316,63 @@ static void test_refusals(void **state) {
   free(body);
 }
 
-/* The rows of the table whose data-scenario is scenario, from a DOM dump. */
+/* The rows of the performance table whose data-scenario is scenario, from a page. */
 static char *table_of(const char *dom, const char *scenario) {
   char want[96];
-  snprintf(want, sizeof want, "data-scenario=\"%s\"", scenario);
+  snprintf(want, sizeof want, "data-scenario=\"%s\" data-mode=\"performance\"", scenario);
   const char *t = strstr(dom, want);
   assert_non_null(t);
   const char *end = strstr(t, "</table>");
   assert_non_null(end);
   return strndup(t, (size_t)(end - t));
+}
+
+/* Every row's rank (server-side, in the HTML) is 1 + the number of ranked rows with a
+ * strictly better metric: ties share a rank; unranked (INVALID) rows show none. */
+static void check_ranks(const char *table, bool lower) {
+  double metric[600];
+  long rank[600];
+  size_t n = 0;
+  for (const char *p = table; (p = strstr(p, "<tr data-valid=\"")) != NULL && n < 600; p++) {
+    const char *r = strstr(p, "<td class=\"num\" data-v=\"");
+    assert_non_null(r);
+    bool ranked = p[16] == '1';
+    rank[n] = ranked ? strtol(r + 24, NULL, 10) : 0;
+    if (!ranked) assert_memory_equal(r + 24, "NaN\">&mdash;</td>", 17);
+    const char *m = strstr(r + 24, "data-v=\"");
+    metric[n++] = strtod(m + 8, NULL);
+  }
+  assert_true(n >= 2);
+  for (size_t i = 0; i < n; i++) {
+    if (rank[i] == 0) continue;
+    long better = 0;
+    for (size_t j = 0; j < n; j++)
+      better += rank[j] > 0 && (lower ? metric[j] < metric[i] : metric[j] > metric[i]);
+    if (rank[i] != better + 1) fail_msg("row %zu: rank %ld, want %ld", i, rank[i], better + 1);
+  }
+}
+
+static void test_page_without_script(void **state) {
+  (void)state;
+  char *body;
+  pack("acc.mlsb", "bats", "bats.token", "acc", NULL);
+  assert_int_equal(post_file("acc.mlsb", bats, &body), 201);
+  free(body);
+  assert_int_equal(get("/", &body), 200);
+  /* the ranks are in the HTML as served, before any script runs */
+  char *ss = table_of(body, "SingleStream");
+  has(ss, "<td class=\"num\" data-v=\"1\">1</td>");
+  check_ranks(ss, true);
+  assert_null(strstr(ss, "<td>acc</td>")); /* the accuracy run is not a throughput row */
+  free(ss);
+  /* the accuracy run in its own table, with its figure from results.json */
+  const char *acc = strstr(body, "data-scenario=\"SingleStream\" data-mode=\"accuracy\"");
+  assert_non_null(acc);
+  char *t = strndup(acc, (size_t)(strstr(acc, "</table>") - acc));
+  has(t, "top-1 agreement with the fp32 reference (%, higher is better)");
+  has(t, "<td class=\"num\" data-v=\"1\">1</td><td>bats</td><td class=\"num\" data-v=\"100\">100</td>");
+  free(t);
+  free(body);
 }
 
 static void test_page_in_chromium(void **state) {
@@ -336,16 +388,19 @@ static void test_page_in_chromium(void **state) {
   /* default order: the metric, better first (ns: lower) */
   chromium_run(tmpdir, url, "--dump-dom", "dom", out, err, sizeof out);
   char *dom = slurp(out, NULL), *ss = table_of(dom, "SingleStream");
-  assert_int_equal(count(dom, "<table class=\"board\""), 3); /* SingleStream, Server, Offline */
+  /* SingleStream, Server, Offline, and SingleStream accuracy */
+  assert_int_equal(count(dom, "<table class=\"board\""), 4);
   has(ss, "data-sorted=\"metric:asc\"");
   has(dom, ">VALID</span>");
   has(dom, ">INVALID</span>");
   has(dom, " cores)</td>"); /* the hardware: CPU model and cores */
-  /* ranks were filled in by the script; the rows are in metric order */
-  has(ss, "<td class=\"num\">1</td>");
-  has(ss, "<td class=\"num\">3</td>");
+  /* the server's ranks; the rows are in metric order */
+  has(ss, "<td class=\"num\" data-v=\"1\">1</td>");
+  has(ss, "<td class=\"num\" data-v=\"3\">3</td>");
+  check_ranks(ss, true);
   double last = -1;
   for (const char *p = ss; (p = strstr(p, "data-v=\"")) != NULL; p = strstr(p, "</tr>")) {
+    p = strstr(p + 8, "data-v=\""); /* the metric, after the rank */
     double v = strtod(p + 8, NULL);
     assert_true(v >= last);
     last = v;
@@ -358,6 +413,7 @@ static void test_page_in_chromium(void **state) {
   dom = slurp(out, NULL);
   ss = table_of(dom, "SingleStream");
   has(ss, "data-sorted=\"team:desc\"");
+  check_ranks(ss, true); /* re-sorting moved the rows, not their ranks */
   char *o = strstr(ss, "<td>owls</td>"), *b = strstr(ss, "<td>bats</td>");
   assert_non_null(o), assert_non_null(b);
   assert_true(o < b);
@@ -495,18 +551,25 @@ static void test_load(void **state) {
   char one[450];
   snprintf(one, sizeof one, "%s/0.mlsb", dir);
   stat(one, &st);
+  /* 201 rows of ss2 with one metric: they share one rank, the rows after skip past it */
+  char *body, *table;
+  assert_int_equal(get("/", &body), 200);
+  table = table_of(body, "SingleStream");
+  assert_true(count(table, "<td>ss2</td>") > LOAD_UPLOADS);
+  check_ranks(table, true);
+  free(table), free(body);
   print_message("load: %d uploads of %lld-byte bundles from %d clients, all stored; latency "
                 "p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", LOAD_UPLOADS, (long long)st.st_size,
                 LOAD_CLIENTS, all[n / 2], all[(n * 99) / 100], all[n - 1]);
 }
 
 /* ---- main ---------------------------------------------------------------------------------- */
-static int make_run(const char *name, const char *scenario, const char *duration,
-                    const char *k, const char *v, bool invalid) {
+static int make_run(const char *name, const char *workload, const char *scenario,
+                    const char *duration, const char *k, const char *v, bool invalid) {
   char dir[400], log[400];
   path_of(dir, sizeof dir, name);
   path_of(log, sizeof log, "run.log");
-  char *argv[] = {getenv("MLSB"), "run", "--workload", "null", "--scenario", (char *)scenario,
+  char *argv[] = {getenv("MLSB"), "run", "--workload", (char *)workload, "--scenario", (char *)scenario,
                   "--duration-ms", (char *)duration, "--out", dir, "--quiet", (char *)k,
                   (char *)v, NULL};
   int rc = run_argv(argv, log, log);
@@ -559,11 +622,12 @@ static int setup(void **state) {
   if (!getenv("MLSB")) setenv("MLSB", "build/mlsysbench", 1);
   path_of(db, sizeof db, "board.sqlite");
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  if (make_run("ss", "singlestream", "50", "--min-queries", "100", false) ||
-      make_run("ss2", "singlestream", "20", "--min-queries", "100", false) ||
-      make_run("ss3", "singlestream", "30", "--min-queries", "100", false) ||
-      make_run("srv", "server", "300", "--target-qps", "2000", true) ||
-      make_run("inv", "offline", "100", "--target-qps", "20000", true))
+  if (make_run("ss", "null", "singlestream", "50", "--min-queries", "100", false) ||
+      make_run("ss2", "null", "singlestream", "20", "--min-queries", "100", false) ||
+      make_run("ss3", "null", "singlestream", "30", "--min-queries", "100", false) ||
+      make_run("srv", "null", "server", "300", "--target-qps", "2000", true) ||
+      make_run("inv", "null", "offline", "100", "--target-qps", "20000", true) ||
+      make_run("acc", "kws", "singlestream", "100", "--mode", "accuracy", false))
     return -1;
   if (add_team("owls", owls, sizeof owls) || add_team("bats", bats, sizeof bats)) return -1;
   return start_server();
@@ -592,6 +656,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_upload_and_rows),
       cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_page_without_script),
       cmocka_unit_test(test_page_in_chromium),
       cmocka_unit_test(test_load),
       cmocka_unit_test(test_cli_errors),
