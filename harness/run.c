@@ -316,8 +316,9 @@ static int mb_calibrate_offline(mb_run_state *st, const lg_sut_ops *so, const lg
       rpt_detail_logf(st->detail, "offline_probe", "%llu samples in %.3f ms: %.1f samples/s",
                       (unsigned long long)n, elapsed_ns / 1e6, rate);
     }
+    bool done = r && r->samples_completed == n; /* r lives in t */
     lg_test_destroy(t);
-    if (!r || r->samples_completed != n) {
+    if (!done) {
       fprintf(stderr, "mlsysbench run: --target-qps auto: the probe of %llu samples did not "
               "complete; give --target-qps a number\n", (unsigned long long)n);
       return MB_EXIT_ERROR;
