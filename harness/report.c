@@ -64,7 +64,8 @@ static void mb_fill_validity(rpt_run_result *o, const lg_result *lr) {
   rpt_set_string(&o->metric.name, lr->metric_name);
   rpt_set_string(&o->metric.unit, lr->metric_unit);
   o->metric.value = rpt_f64(lr->mode == LG_MODE_FIND_PEAK ? lr->peak_qps : lr->metric);
-  if (lr->metric_ci_method) {
+  bool no_peak = lr->mode == LG_MODE_FIND_PEAK && !(lr->peak_qps > 0);
+  if (lr->metric_ci_method && !no_peak) { /* no valid QPS found: no interval of it */
     o->metric.ci_low = rpt_f64(lr->metric_ci_low);
     o->metric.ci_high = rpt_f64(lr->metric_ci_high);
     rpt_set_string(&o->metric.ci_method, lr->metric_ci_method);

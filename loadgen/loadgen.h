@@ -399,7 +399,7 @@ typedef enum {
 const char *lg_reason_name(lg_reason r);
 
 #define LG_MAX_REASONS 12
-#define LG_REASON_TEXT 192
+#define LG_REASON_TEXT 512
 #define LG_MAX_PROBES 64
 
 typedef struct lg_peak_probe {

@@ -271,11 +271,11 @@ static void lg_token_result_compute(lg_test *t, lg_result *r, uint64_t *buf) {
 static void lg_check_token_bounds(const lg_test *t, lg_result *r) {
   const lg_token_result *k = &r->tokens;
   if (!k->ttft_bound_met)
-    lg_add_reason(r, LG_REASON_TTFT_BOUND, "%.4g th percentile TTFT %.3f ms > ttft_latency %.3f ms",
+    lg_add_reason(r, LG_REASON_TTFT_BOUND, "%.4gth percentile TTFT %.3f ms > ttft_latency %.3f ms",
                   k->percentile * 100, (double)k->ttft_at_percentile_ns / 1e6,
                   (double)t->s.server_ttft_latency_ns / 1e6);
   if (!k->tpot_bound_met)
-    lg_add_reason(r, LG_REASON_TPOT_BOUND, "%.4g th percentile TPOT %.3f ms > tpot_latency %.3f ms",
+    lg_add_reason(r, LG_REASON_TPOT_BOUND, "%.4gth percentile TPOT %.3f ms > tpot_latency %.3f ms",
                   k->percentile * 100, (double)k->tpot_at_percentile_ns / 1e6,
                   (double)t->s.server_tpot_latency_ns / 1e6);
 }
@@ -285,7 +285,7 @@ static void lg_check_latency(lg_test *t, lg_result *r) {
   bool tokens = r->tokens.enabled;
   if (s->scenario == LG_SERVER && r->samples_completed && tokens) lg_check_token_bounds(t, r);
   if (s->scenario == LG_SERVER && r->samples_completed && !tokens && !r->latency_bound_met)
-    lg_add_reason(r, LG_REASON_LATENCY_BOUND, "%.4g th percentile latency %.3f ms > bound %.3f ms",
+    lg_add_reason(r, LG_REASON_LATENCY_BOUND, "%.4gth percentile latency %.3f ms > bound %.3f ms",
                   r->latency_percentile * 100, (double)r->latency_at_percentile_ns / 1e6,
                   (double)s->server_target_latency_ns / 1e6);
   if (s->scenario != LG_OFFLINE && !r->early_stopping_met)

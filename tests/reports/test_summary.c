@@ -251,7 +251,7 @@ static void test_token_lines(void **state) {
   r.workload.kv_cache_bytes = rpt_u64(1048576);
   r.workload.prefill_flops = rpt_u64(104795525);
   r.accuracy = (rpt_accuracy){.present = true, .samples = 64, .token_agreement = rpt_f64(0.75)};
-  rpt_results_add_reason(&r, "tpot_bound", "99 th percentile TPOT 1.061 ms > tpot_latency 1 ms");
+  rpt_results_add_reason(&r, "tpot_bound", "99th percentile TPOT 1.061 ms > tpot_latency 1 ms");
   char *t = render(&r);
   has(t, "  TTFT bound satisfied : Yes\n  TPOT bound satisfied : NO\n");
   has(t, "  TPOT at the 99th percentile (ns) : 1061303 (bound 1000000)\n");
