@@ -348,7 +348,7 @@ static void test_interrupt_writes_invalid_folder(void **state) {
   (void)state;
   char out[65536], dir[400];
   snprintf(dir, sizeof dir, "%s/interrupted", tmpdir);
-  int rc = mlsb(out, sizeof out, 700, "run --scenario server --target-qps 200 "
+  int rc = mlsb(out, sizeof out, 2500, "run --scenario server --target-qps 200 "
                 "--duration-ms 60000 --out %s", dir);
   assert_int_equal(rc, 3);
   json_object *res = load_results(dir);
