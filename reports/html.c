@@ -870,7 +870,7 @@ static void plot_roofline(const page *pg, const run_view *v) {
   const rpt_roofline *r = &v->r->roofline;
   double ai = r->arithmetic_intensity.v, got = r->achieved_flops.v;
   double peak = r->peak_flops.v, bw = r->bandwidth_bytes_per_s.v, ridge = peak / bw;
-  char caption[400], b1[32], b2[32], t1[96], t2[96], t3[96], frac[32] = "?", att[32] = "?";
+  char caption[600], b1[32], b2[32], t1[96], t2[96], t3[96], frac[32] = "?", att[32] = "?";
   axis x = axis_log(fmin(ai, ridge) / 10, fmax(ai, ridge) * 10, UNIT_PLAIN,
                     "arithmetic intensity (FLOP/byte), log scale");
   plot p = plot_make(pg->f, x,
@@ -896,6 +896,14 @@ static void plot_roofline(const page *pg, const run_view *v) {
            r->profile ? r->profile : "(unnamed)", r->precision ? r->precision : "peak", ridge,
            frac, att, r->bound ? " (" : "",
            r->bound ? r->bound : "", r->bound ? "-bound)" : "");
+  if (r->cores_used.set && r->peak_flops_cores_used.set && r->fraction_of_peak_cores_used.set) {
+    size_t used = strlen(caption);
+    snprintf(caption + used, sizeof caption - used,
+             " Against the peak of the %" PRIu64 " core%s the SUT ran on (%sFLOP/s): %.3g %%.",
+             r->cores_used.v, r->cores_used.v == 1 ? "" : "s",
+             fmt_si(b2, sizeof b2, r->peak_flops_cores_used.v),
+             r->fraction_of_peak_cores_used.v * 100);
+  }
   plot_end(&p, caption);
 }
 

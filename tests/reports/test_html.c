@@ -87,6 +87,10 @@ static void server_run(rpt_results *r, bool valid) {
   r->roofline.attainable_flops = rpt_f64(1.67e12);
   r->roofline.fraction = rpt_f64(0.012);
   rpt_set_string(&r->roofline.bound, "memory");
+  r->roofline.peak_flops_per_core = rpt_f64(8e10);
+  r->roofline.cores_used = rpt_u64(2);
+  r->roofline.peak_flops_cores_used = rpt_f64(1.6e11);
+  r->roofline.fraction_of_peak_cores_used = rpt_f64(0.125);
 }
 
 static uint64_t lcg(uint64_t *s) {
@@ -169,6 +173,9 @@ static void test_server_page(void **state) {
     assert_int_equal(count(t, a), 1);
   }
   lacks(t, "cdf-overlay");
+  /* the roofline's caption: the peak of the cores the SUT ran on and the fraction */
+  has(t, "Against the peak of the 2 cores the SUT ran on (");
+  has(t, "FLOP/s): 12.5 %.");
   /* validity and the reason in words, escaped; the metric with its interval */
   has(t, "<span class=\"invalid\">INVALID</span>");
   has(t, EVIL_ESCAPED);
