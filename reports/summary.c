@@ -511,7 +511,7 @@ int rpt_summary_write_file(const char *path, const rpt_results *r, char *err,
   return rpt__fclose(f, rpt_summary_write(f, r) == RPT_OK, path, err, errlen);
 }
 
-#define ROW_FMT "%-10s %-12s %-11s %-34s %20s %-8s %s\n"
+#define ROW_FMT "%-10s %-12s %-11s %-38s %20s %-8s %s\n"
 
 int rpt_summary_row_header(FILE *f) {
   if (f == NULL) return RPT_EINVAL;
