@@ -101,8 +101,10 @@ static void write_validity(FILE *f, const rpt_run_result *res) {
   check_line(f, "Early stopping satisfied", c->early_stopping_met);
   write_until_stable(f, &res->until_stable);
   if (c->percentile.set && c->latency_at_percentile_ns.set)
-    fprintf(f, "  Latency at the %gth percentile (ns) : %" PRIu64 "\n", c->percentile.v * 100,
-            c->latency_at_percentile_ns.v);
+    fprintf(f, "  %s at the %gth percentile (ns) : %" PRIu64 "\n",
+            res->scenario && !strcmp(res->scenario, "MultiStream") ? "Query latency (per query)"
+                                                                    : "Latency",
+            c->percentile.v * 100, c->latency_at_percentile_ns.v);
   write_token_checks(f, &res->tokens);
   if (res->reasons.count > 0) fprintf(f, "INVALID because:\n");
   for (size_t i = 0; i < res->reasons.count; i++) {

@@ -223,6 +223,7 @@ static void test_multistream_and_find_peak(void **state) {
   char *t = render(&r);
   has_value(t, "99.00 percentile query latency (ns)", "9000000");
   has(t, " * Early stopping 99th percentile estimate (ns) : 8999999\n");
+  has(t, "  Query latency (per query) at the 99th percentile (ns) : 8123456\n");
   has_value(t, "Peak QPS", "1843.500");
   has(t, "          2000 INVALID          12000000         2500\n");
   lacks(t, "Issue delay");
