@@ -140,7 +140,7 @@ static void mb_print_table(mb_side *sides, int n_sides, int reps, const char *un
       double v[reps > 0 ? reps : 1];
       int n = 0;
       for (int i = 0; i < reps; i++)
-        if (sides[s].metric[i] == sides[s].metric[i]) v[n++] = sides[s].metric[i];
+        if (!isnan(sides[s].metric[i])) v[n++] = sides[s].metric[i];
       qsort(v, (size_t)n, sizeof v[0], cmp_double);
       double x = !n ? NAN : k == 0 ? (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2)
                  : k == 1 ? v[0] : k == 2 ? v[n - 1] : (v[n - 1] - v[0]) / v[0];

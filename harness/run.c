@@ -307,16 +307,16 @@ static int mb_calibrate_offline(mb_run_state *st, const lg_sut_ops *so, const lg
     probe.min_query_count = n;
     int rc = lg_test_init(&t, &probe, so, st->sut, qo, st->sut, &(lg_hooks){0});
     if (!rc) rc = lg_test_run(t);
-    const lg_result *r = rc ? NULL : lg_test_result(t);
-    if (r && r->samples_completed == n) {
+    const lg_result *r = rc ? NULL : lg_test_result(t); /* lives in t */
+    bool done = r && r->samples_completed == n;
+    if (done) {
       elapsed_ns = r->last_completion_ns;
       /* the fastest probe: other load on the machine only ever slows one down */
       if (elapsed_ns >= MB_PROBE_MIN_MS * 1000000ULL || rate == 0)
         rate = r->samples_per_s > rate ? r->samples_per_s : rate;
       rpt_detail_logf(st->detail, "offline_probe", "%llu samples in %.3f ms: %.1f samples/s",
-                      (unsigned long long)n, elapsed_ns / 1e6, rate);
+                      (unsigned long long)n, elapsed_ns / 1e6, r->samples_per_s);
     }
-    bool done = r && r->samples_completed == n; /* r lives in t */
     lg_test_destroy(t);
     if (!done) {
       fprintf(stderr, "mlsysbench run: --target-qps auto: the probe of %llu samples did not "
