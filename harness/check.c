@@ -404,14 +404,16 @@ static int mb_check_runs(mb_verdict *v) {
   int rc = rpt_bundle_extract(&v->bundle, dir, err, sizeof err) ? MB_SUBMIT_ERROR : MB_SUBMIT_OK;
   if (rc) rpt_problems_add(&v->problems, RPT_PROBLEM_MALFORMED, NULL, NULL, NULL, "%s", err);
   for (size_t i = 0; rc == MB_SUBMIT_OK && i < v->bundle.n_runs; i++) {
+    static const char *const needed[] = {"results.json", "samples.csv"};
     char path[200];
-    snprintf(path, sizeof path, "runs/%s/results.json", v->bundle.runs[i]);
-    bool has_results = rpt_bundle_find(&v->bundle, path) != NULL;
-    snprintf(path, sizeof path, "runs/%s/samples.csv", v->bundle.runs[i]);
-    if (!has_results || !rpt_bundle_find(&v->bundle, path))
+    size_t k = 0;
+    for (; k < 2; k++) { /* path ends up naming the first file missing */
+      snprintf(path, sizeof path, "runs/%s/%s", v->bundle.runs[i], needed[k]);
+      if (!rpt_bundle_find(&v->bundle, path)) break;
+    }
+    if (k < 2)
       rpt_problems_add(&v->problems, RPT_PROBLEM_MALFORMED, path, NULL, NULL, "run '%s' is "
-                       "listed in the manifest but has no %s", v->bundle.runs[i],
-                       has_results ? "samples.csv" : "results.json");
+                       "listed in the manifest but has no %s", v->bundle.runs[i], needed[k]);
     else
       rc = mb_check_run(v, dir, v->bundle.runs[i]);
   }
