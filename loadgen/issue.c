@@ -56,10 +56,8 @@ static bool lg_limit_reached(const lg_test *t, uint64_t now_rel) {
          (s->max_query_count && t->queries >= s->max_query_count);
 }
 
-/* The run may end: its minimums are met and, with until_stable, its metric is. */
-static bool lg_may_end(lg_test *t, uint64_t time_rel, uint64_t queries) {
-  return time_rel >= t->s.min_duration_ms * 1000000ULL && queries >= t->s.min_query_count &&
-         lg_stable_enough(t);
+static bool lg_minimums_met(const lg_test *t, uint64_t time_rel, uint64_t queries) {
+  return time_rel >= t->s.min_duration_ms * 1000000ULL && queries >= t->s.min_query_count;
 }
 
 /* SingleStream and MultiStream: one query of spq samples at a time, the next one as
@@ -74,7 +72,7 @@ static void lg_run_stream(lg_test *t, lg_selector *sel, uint32_t *idx) {
     if (first == SIZE_MAX) break;
     lg_test_issue(t, first, spq, now, 1);
     if (!lg_test_wait(t, t->count, true, 0)) break;
-    if (lg_may_end(t, now, t->queries)) break;
+    if (lg_minimums_met(t, now, t->queries) && lg_stable_enough(t)) break;
     lg_test_progress(t, now);
   }
 }
@@ -114,19 +112,21 @@ static void lg_run_server(lg_test *t, lg_selector *sel) {
         !lg_test_wait(t, t->count - s->server_max_async_queries + 1, true, 0))
       break;
     size_t first = t->count, n = 0;
-    bool done = false;
+    bool met = false, full = false;
     do { /* one query, or with coalescing every query already due */
       lg_selector_next(sel, s, &idx, 1);
       if (lg_test_append(t, next, &idx, 1) == SIZE_MAX) {
-        done = true;
+        full = true;
         break;
       }
       n++;
-      done = lg_may_end(t, next, t->queries + n);
+      met = lg_minimums_met(t, next, t->queries + n);
       next = (uint64_t)(sched_f += -log(lg_rng_unit(&rng)) * gap_ns);
-    } while (!done && s->server_coalesce_queries && next <= now);
+    } while (!met && s->server_coalesce_queries && next <= now);
     if (n) lg_test_issue(t, first, n, now, n);
-    if (done || lg_limit_reached(t, now)) break; /* max_duration is wall time */
+    /* until_stable's check only after the issue, so it never holds a query back */
+    if (full || (met && lg_stable_enough(t)) || lg_limit_reached(t, now))
+      break; /* max_duration is wall time */
     lg_test_progress(t, now);
   }
 }
